@@ -1,0 +1,101 @@
+"""``broadcasting explain``: parse ``"a(3) * B(2,3)"`` and print the explanation."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+
+from .errors import UsageError
+from .plan import OPS
+
+HELP = """Explain one broadcast: every notation (index formula, matrix form, einsum, einops,
+backward rule) of an operation between operands given by shape, optionally named.
+
+examples:
+  broadcasting explain "(3,) * (2, 3)"
+  broadcasting explain "a(3) * B(2,3)"
+  broadcasting explain "x(2) @ W(2,3)"
+  broadcasting explain "(4, 4) / (4,)"           # warns: ambiguous alignment
+  broadcasting explain "x(5) * y(5,1)" --json    # warns: accidental outer product
+  broadcasting explain "a(3) * B(2,3)" --svg a_B.svg
+"""
+
+_OPERATORS = sorted(OPS, key=len, reverse=True)
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*)?\s*\((?P<shape>[^()]*)\)"
+                    r"|(?P<op>" + "|".join(re.escape(o) for o in _OPERATORS) + r"))")
+
+
+def parse_expression(text: str):
+    """``"a(3) * B(2,3)"`` -> (shapes, op, names). Names are optional but all-or-none.
+
+    >>> parse_expression("a(3) * B(2,3)")
+    (((3,), (2, 3)), '*', ('a', 'B'))
+    >>> parse_expression("(3,) + ()")
+    (((3,), ()), '+', None)
+    """
+    pos, shapes, names, ops = 0, [], [], []
+    text = text.strip()
+    expect_operand = True
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or (m.group("op") is not None) == expect_operand:
+            what = "an operand like a(2,3) or (2,3)" if expect_operand else "an operator (* + - / @ …)"
+            raise UsageError(f"cannot read {text!r} at column {pos + 1} ({text[pos:pos + 10]!r}): "
+                             f"expected {what}; example: \"a(3) * B(2,3)\"")
+        if m.group("op"):
+            ops.append(m.group("op"))
+        else:
+            shapes.append(_shape(m.group("shape"), text))
+            names.append(m.group("name"))
+        expect_operand = not expect_operand
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if expect_operand or not shapes:
+        raise UsageError(f"{text!r} ends without an operand; example: \"a(3) * B(2,3)\"")
+    if len(set(ops)) > 1:
+        raise UsageError(f"{text!r} mixes operators {' '.join(sorted(set(ops)))}: explain one "
+                         f"operator at a time, e.g. \"a(3) * B(2,3)\"")
+    given = [n for n in names if n]
+    if given and len(given) != len(names):
+        raise UsageError(f"{text!r} names some operands but not all: name all or none")
+    return tuple(shapes), (ops[0] if ops else "*"), (tuple(names) if given else None)
+
+
+def _shape(body: str, text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in body.split(",")]
+    if parts and parts[-1] == "":
+        parts.pop()
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise UsageError(f"shape ({body}) in {text!r} is not a list of integers; "
+                         f"write sizes like (2, 3) or (3,)") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("explain", help="explain one broadcast in every notation",
+                       description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expression", nargs="+", help='e.g. "a(3) * B(2,3)" (quote it for the shell)')
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument("--result", metavar="NAME", help="name of the result (default: next letter)")
+    p.add_argument("--svg", metavar="FILE", help="also write the diagram to FILE")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .explain import explain
+    shapes, op, names = parse_expression(" ".join(args.expression))
+    if args.result:
+        names = (names or _default(shapes, op)) + (args.result,)
+    e = explain(*shapes, op=op, names=names)
+    if args.svg:
+        with open(args.svg, "w", encoding="utf-8") as f:
+            f.write(e.svg())
+    print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e))
+    return 0
+
+
+def _default(shapes, op):
+    from .plan import make_plan
+    return tuple(o.name for o in make_plan(shapes, op).operands)

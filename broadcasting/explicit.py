@@ -1,0 +1,197 @@
+"""The explicit runtime: an einsum that refuses implicit size-1 broadcasting, a multiply
+computed through the plan, and the backward of broadcasting.
+
+All three give the dtype that ``*`` gives for the same operands.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from functools import lru_cache, reduce
+
+from .backends import backend_for
+from .plan import make_plan
+from .shapes import BroadcastError, _broadcast, as_shape, format_shape
+
+__all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]
+
+
+@dataclass(frozen=True)
+class EinsumPlan:
+    """A parsed, shape-checked einsum and how to execute it.
+
+    ``elementwise`` plans (no label summed or repeated) run as the native ``*`` on views
+    whose axes are permuted into the output's order and padded with size-1 axes for labels
+    they lack; the others call the backend's einsum.
+    """
+
+    equation: str
+    inputs: tuple[str, ...]
+    output: str
+    sizes: tuple[tuple[str, int], ...]
+    elementwise: bool
+    views: tuple[tuple[tuple[int, ...], tuple[int, ...]] | None, ...]  # (permutation, shape)
+
+    def __repr__(self) -> str:
+        kind = "elementwise" if self.elementwise else "contraction"
+        return f"EinsumPlan({self.equation!r}, {kind})"
+
+
+def _terms(equation: str) -> tuple[tuple[str, ...], str]:
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise BroadcastError(f"einsum {equation!r} uses '...': name every axis with a letter, "
+                             f"e.g. 'bij,bj->bi'; ellipsis broadcasting is implicit")
+    if "->" in eq:
+        lhs, out = eq.split("->", 1)
+    else:
+        lhs = eq
+        counts = {c: lhs.count(c) for c in lhs if c.isalpha()}
+        out = "".join(sorted(c for c, n in counts.items() if n == 1))
+    inputs = tuple(lhs.split(","))
+    bad = [c for c in "".join(inputs) + out if not c.isalpha()]
+    if bad or "->" in out:
+        raise BroadcastError(f"einsum {equation!r} has {bad[0] if bad else '->'!r}: labels are "
+                             f"letters, operands are separated by ',' and the output follows '->'")
+    return inputs, out
+
+
+def parse_equation(equation: str, shapes) -> EinsumPlan:
+    """Check an einsum against operand shapes and plan its execution (cached).
+
+    >>> parse_equation("j,ij->ij", ((3,), (2, 3)))
+    EinsumPlan('j,ij->ij', elementwise)
+    >>> parse_equation("j,ij->ij", ((1,), (2, 3)))
+    Traceback (most recent call last):
+    ...
+    broadcasting.shapes.BroadcastError: einsum 'j,ij->ij': label 'j' has size 1 in operand 0 (shape (1,)) but 3 in operand 1 (shape (2, 3)); einsum would stretch the size-1 axis implicitly: index it away (a[0]) or give both the same size
+    """
+    return _parse(equation, tuple(shapes))
+
+
+def _check_sizes(equation, inputs, output, shapes) -> dict[str, int]:
+    if len(inputs) != len(shapes):
+        raise BroadcastError(f"einsum {equation!r} names {len(inputs)} operands but "
+                             f"{len(shapes)} were given")
+    sizes: dict[str, int] = {}
+    owner: dict[str, int] = {}
+    for k, (term, shape) in enumerate(zip(inputs, shapes)):
+        if len(term) != len(shape):
+            raise BroadcastError(f"einsum {equation!r}: operand {k} has shape {format_shape(shape)} "
+                                 f"({len(shape)} axes) but its term {term!r} names {len(term)}")
+        for label, size in zip(term, shape):
+            if label not in sizes:
+                sizes[label], owner[label] = size, k
+            elif sizes[label] != size:
+                j = owner[label]
+                one = " einsum would stretch the size-1 axis implicitly: index it away (a[0]) or" \
+                      " give both the same size" if 1 in (size, sizes[label]) else \
+                    " a label must have one size in every operand"
+                raise BroadcastError(
+                    f"einsum {equation!r}: label {label!r} has size {sizes[label]} in operand {j} "
+                    f"(shape {format_shape(shapes[j])}) but {size} in operand {k} (shape "
+                    f"{format_shape(shape)});{one}")
+    for label in output:
+        if label not in sizes:
+            raise BroadcastError(f"einsum {equation!r}: output label {label!r} is in no operand")
+    if len(set(output)) != len(output):
+        raise BroadcastError(f"einsum {equation!r}: output {output!r} repeats a label")
+    return sizes
+
+
+@lru_cache(maxsize=4096)
+def _parse(equation: str, shapes: tuple) -> EinsumPlan:
+    shapes = tuple(as_shape(s, k) for k, s in enumerate(shapes))
+    inputs, output = _terms(equation)
+    sizes = _check_sizes(equation, inputs, output, shapes)
+    elementwise = all(set(t) <= set(output) and len(set(t)) == len(t) for t in inputs)
+    views = tuple(_view(term, output, sizes) for term in inputs) if elementwise else ()
+    return EinsumPlan(equation, inputs, output, tuple(sizes.items()), elementwise, views)
+
+
+def _view(term: str, output: str, sizes: dict[str, int]):
+    """Permutation and shape that line an operand's axes up with the output's (or None)."""
+    order = tuple(sorted(range(len(term)), key=lambda d: output.index(term[d])))
+    first = min((output.index(c) for c in term), default=len(output))
+    shape = tuple(sizes[c] if c in term else 1 for c in output[first:])
+    if order == tuple(range(len(term))) and shape == tuple(sizes[c] for c in term):
+        return None  # already lined up: leading missing axes are new axes of the result
+    return order, shape
+
+
+def _shape(x) -> tuple[int, ...]:
+    shape = getattr(x, "shape", None)
+    return () if shape is None else shape
+
+
+def einsum(equation: str, *operands):
+    """Einsum over numpy arrays or torch tensors that never broadcasts a size-1 axis.
+
+    Every label must have one size in every operand that carries it, and the result has the
+    dtype ``*`` would give (Python numbers stay weak, 0-d tensors don't promote).
+
+    >>> import numpy as np
+    >>> a, B = np.array([0.5, 1, 2], dtype=np.float32), np.ones((2, 3), dtype=np.float32)
+    >>> einsum("j,ij->ij", a, B)
+    array([[0.5, 1. , 2. ],
+           [0.5, 1. , 2. ]], dtype=float32)
+    >>> einsum(",j->j", 2.0, a).dtype
+    dtype('float32')
+    """
+    plan = _parse(equation, tuple(_shape(x) for x in operands))
+    backend = backend_for(operands)
+    if plan.elementwise and operands:
+        result = operands[0] if plan.views[0] is None else _line_up(backend, operands[0], plan.views[0])
+        for x, view in zip(operands[1:], plan.views[1:]):
+            result = result * (x if view is None else _line_up(backend, x, view))
+        if hasattr(result, "shape"):
+            return result
+    return backend.einsum(plan.equation, operands, backend.result_dtype(operands))
+
+
+def _line_up(backend, x, view):
+    order, shape = view
+    return backend.reshape(backend.permute(x, order), shape)
+
+
+@lru_cache(maxsize=4096)
+def _checked_shapes(shapes):
+    return _broadcast(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
+
+
+def multiply(*operands):
+    """``a * b * …`` (values and dtype), computed through the plan: shapes are checked by the
+    broadcasting rules first, so an impossible product fails with a precise message.
+
+    >>> import numpy as np
+    >>> multiply(np.array([0.5, 1.0, 2.0]), np.ones((2, 3)))
+    array([[0.5, 1. , 2. ],
+           [0.5, 1. , 2. ]])
+    """
+    if not operands:
+        raise BroadcastError("multiply needs at least one operand")
+    _checked_shapes(tuple(_shape(x) for x in operands))
+    return reduce(operator.mul, operands)
+
+
+def unbroadcast(grad, shape):
+    """The backward of broadcasting: sum ``grad`` over the axes a ``shape`` was copied along.
+
+    >>> import numpy as np
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> unbroadcast(np.ones((2, 3)), (2, 1))
+    array([[3.],
+           [3.]])
+    """
+    shape = as_shape(shape)
+    gshape = tuple(_shape(grad))
+    if len(shape) > len(gshape) or _broadcast((shape, gshape)) != gshape:
+        raise BroadcastError(f"cannot unbroadcast a gradient of shape {format_shape(gshape)} to "
+                             f"{format_shape(shape)}: {format_shape(shape)} does not broadcast to "
+                             f"{format_shape(gshape)}; give the shape of the operand that was broadcast")
+    backend = backend_for([grad])
+    lead = len(gshape) - len(shape)
+    out = backend.sum(grad, tuple(range(lead)), keepdims=False)
+    stretched = tuple(d for d, s in enumerate(shape) if s == 1 and gshape[lead + d] != 1)
+    return backend.sum(out, stretched, keepdims=True)

@@ -1,0 +1,260 @@
+"""The plan of a broadcast: one frozen description from which every notation is derived.
+
+A plan labels each axis of the result (``i, j, k, …`` from the left), and gives each operand
+the labels of the axes it really has. Stretched size-1 axes are *removed* (indexed away with
+``0``) so that an einsum built from the plan never relies on size-1 broadcasting.
+
+>>> p = make_plan(((3,), (2, 3)))
+>>> p.einsum
+'j,ij->ij'
+>>> [o.name for o in p.operands], p.result_name, p.result_labels
+(['a', 'B'], 'C', ('i', 'j'))
+>>> make_plan(((2,), (2, 3)), op="@").einsum
+'i,ij->j'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from .shapes import MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, format_shape
+
+__all__ = ["Axis", "OperandPlan", "BroadcastPlan", "make_plan", "ELEMENTWISE_OPS", "OPS",
+           "CONTRACTED", "PROMOTED"]
+
+#: role of the summed axis of ``@``
+CONTRACTED = "contracted"
+#: role of the size-1 axis that ``@`` adds to a 1-D operand (and drops from the result)
+PROMOTED = "promoted"
+
+ELEMENTWISE_OPS = ("*", "+", "-", "/", "//", "%", "**", "==", "!=", "<", "<=", ">", ">=",
+                   "&", "|", "^")
+OPS = ELEMENTWISE_OPS + ("@",)
+
+_LETTERS = "ijklmnopqrstuvwxyzabcdefgh"
+LABELS = _LETTERS + _LETTERS.upper()
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of an operand: its plan label, its size and its role.
+
+    Roles: ``'match'`` (same size as the result), ``'stretched'`` (size 1 copied along a
+    larger axis: indexed away), ``'contracted'`` (summed by ``@``).
+    """
+
+    label: str
+    size: int
+    role: str
+
+    @property
+    def kept(self) -> bool:
+        """Whether the axis keeps its label in the einsum (stretched axes are indexed away)."""
+        return self.role != STRETCHED
+
+    def __repr__(self) -> str:
+        return f"Axis({self.label}={self.size}, {self.role})"
+
+
+@dataclass(frozen=True)
+class OperandPlan:
+    """An operand in the plan: its name, shape, axes, and the labels it lacks (``new``)."""
+
+    position: int
+    name: str
+    shape: tuple[int, ...]
+    axes: tuple[Axis, ...]
+    new: tuple[str, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Labels of the axes the einsum sees (stretched size-1 axes removed).
+
+        >>> make_plan(((2, 1), (3,))).operands[0].labels
+        ('i',)
+        """
+        return tuple(a.label for a in self.axes if a.kept)
+
+    @property
+    def index(self) -> tuple:
+        """The indexer that removes stretched axes: ``0`` for them, ``slice(None)`` otherwise."""
+        return tuple(slice(None) if a.kept else 0 for a in self.axes)
+
+    @property
+    def index_text(self) -> str:
+        """The indexer as source text, ``''`` when nothing is removed.
+
+        >>> make_plan(((2, 1), (3,))).operands[0].index_text
+        '[:, 0]'
+        """
+        if all(a.kept for a in self.axes):
+            return ""
+        parts = [":" if a.kept else "0" for a in self.axes]
+        while parts and parts[-1] == ":":
+            parts.pop()
+        return "[" + ", ".join(parts) + "]"
+
+    @property
+    def stretched(self) -> tuple[str, ...]:
+        """Labels along which this operand is copied: stretched size-1 axes and new axes."""
+        return tuple(a.label for a in self.axes if a.role == STRETCHED) + self.new
+
+    def role_of(self, label: str) -> str:
+        """The role of a plan label for this operand (``'new'`` when it lacks the axis)."""
+        for a in self.axes:
+            if a.label == label:
+                return a.role
+        return NEW
+
+    def __repr__(self) -> str:
+        return f"OperandPlan({self.name}{format_shape(self.shape)}, labels={''.join(self.labels)!r})"
+
+
+@dataclass(frozen=True)
+class BroadcastPlan:
+    """The whole broadcast: operator, operands, result labels and sizes, contracted labels."""
+
+    op: str
+    operands: tuple[OperandPlan, ...]
+    result_name: str
+    result_shape: tuple[int, ...]
+    result_labels: tuple[str, ...]
+    contracted: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label of the plan in alphabetical (= assignment) order."""
+        return tuple(sorted(set(self.result_labels) | set(self.contracted), key=LABELS.index))
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Size of each label."""
+        out = dict(zip(self.result_labels, self.result_shape))
+        for o in self.operands:
+            out.update((a.label, a.size) for a in o.axes if a.kept)
+        return out
+
+    @property
+    def is_product(self) -> bool:
+        return self.op in ("*", "@")
+
+    @property
+    def einsum(self) -> str | None:
+        """The einsum equation over the operands with stretched axes removed; ``None`` for
+        operators that are not products."""
+        if not self.is_product:
+            return None
+        ins = ",".join("".join(o.labels) for o in self.operands)
+        return ins + "->" + "".join(self.result_labels)
+
+    def __repr__(self) -> str:
+        ops = f" {self.op} ".join(f"{o.name}{format_shape(o.shape)}" for o in self.operands)
+        return f"BroadcastPlan({ops} -> {self.result_name}{format_shape(self.result_shape)})"
+
+
+def default_names(shapes: Sequence[tuple[int, ...]], result_rank: int) -> tuple[str, ...]:
+    """``a, B, C``: one letter per operand (capital from rank 2), then the result's."""
+    names = []
+    for k, shape in enumerate(list(shapes) + [(0,) * result_rank]):
+        letter = "abcdefghklmnopqrstuvwxyz"[k] if k < 24 else f"x{k}"
+        names.append(letter.upper() if len(shape) >= 2 else letter)
+    return tuple(names)
+
+
+def _check_names(names, count: int) -> tuple[str, ...] | None:
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    names = tuple(names)
+    if len(names) not in (count, count + 1) or not all(isinstance(n, str) and n for n in names):
+        raise BroadcastError(f"names {names!r} do not fit {count} operands: give {count} names "
+                             f"(one per operand) or {count + 1} (the result's last)")
+    return names
+
+
+def _labels(count: int) -> tuple[str, ...]:
+    if count <= len(LABELS):
+        return tuple(LABELS[:count])
+    return tuple(LABELS) + tuple(f"i{n}" for n in range(len(LABELS), count))
+
+
+def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
+    """The cached plan of ``op`` applied to operands of these shapes.
+
+    >>> make_plan(((3,), (2, 3)), names=("a", "B")).operands[0]
+    OperandPlan(a(3,), labels='j')
+    """
+    if op not in OPS:
+        raise BroadcastError(f"operator {op!r} is not supported; use one of {' '.join(OPS)}")
+    shapes = tuple(as_shape(s, k) for k, s in enumerate(shapes))
+    names = _check_names(names, len(shapes))
+    if not shapes:
+        raise BroadcastError("no operands given; explain needs at least one shape or array")
+    return _make_plan(shapes, op, names)
+
+
+@lru_cache(maxsize=4096)
+def _make_plan(shapes, op, names) -> BroadcastPlan:
+    if op == "@":
+        return _matmul_plan(shapes, names)
+    result = _broadcast(shapes)
+    labels = _labels(len(result))
+    all_names = names or default_names(shapes, len(result))
+    operands = []
+    for k, shape in enumerate(shapes):
+        offset = len(result) - len(shape)
+        axes = tuple(Axis(labels[offset + d], size, MATCH if size == result[offset + d] else STRETCHED)
+                     for d, size in enumerate(shape))
+        operands.append(OperandPlan(k, all_names[k], shape, axes, labels[:offset]))
+    result_name = all_names[len(shapes)] if len(all_names) > len(shapes) else default_names(
+        shapes, len(result))[-1]
+    return BroadcastPlan(op, tuple(operands), result_name, result, labels[:len(result)])
+
+
+def _matmul_plan(shapes, names) -> BroadcastPlan:
+    if len(shapes) != 2:
+        raise BroadcastError(f"@ takes two operands, {len(shapes)} given; chain them: (A @ B) @ C")
+    left, right = shapes
+    for k, s in enumerate(shapes):
+        if not s:
+            raise BroadcastError(f"operand {k} of @ is 0-d (shape ()); matmul needs at least one "
+                                 f"axis on each side: use * for a scalar")
+    lrow = left[:-1] if len(left) >= 2 else ()
+    rcol = right[-1:] if len(right) >= 2 else ()
+    lk, rk = left[-1], (right[-2] if len(right) >= 2 else right[0])
+    if lk != rk:
+        raise BroadcastError(
+            f"cannot matmul operand 0 of shape {format_shape(left)} with operand 1 of shape "
+            f"{format_shape(right)}: contracted axis has {lk} vs {rk} (they must be equal); "
+            f"did you mean b.T or a different operand order?")
+    lbatch, rbatch = left[:-2], right[:-2]
+    try:
+        batch = _broadcast((lbatch, rbatch))
+    except BroadcastError as err:
+        raise BroadcastError(f"cannot matmul {format_shape(left)} with {format_shape(right)}: batch "
+                             f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "
+                             f"broadcast ({str(err).split(': ', 1)[1]})") from None
+    nb = len(batch)
+    labels = _labels(nb + 3)
+    row = labels[nb] if lrow else None
+    con = labels[nb + (1 if lrow else 0)]
+    col = labels[nb + (2 if lrow else 1)] if rcol else None
+    result_labels = labels[:nb] + ((row,) if row else ()) + ((col,) if col else ())
+    result_shape = batch + ((left[-2],) if row else ()) + ((right[-1],) if col else ())
+
+    def batch_axes(bshape):
+        off = nb - len(bshape)
+        return tuple(Axis(labels[off + d], s, MATCH if s == batch[off + d] else STRETCHED)
+                     for d, s in enumerate(bshape)), labels[:off]
+
+    lb, lnew = batch_axes(lbatch)
+    rb, rnew = batch_axes(rbatch)
+    laxes = lb + ((Axis(row, left[-2], MATCH),) if row else ()) + (Axis(con, lk, CONTRACTED),)
+    raxes = rb + (Axis(con, rk, CONTRACTED),) + ((Axis(col, right[-1], MATCH),) if col else ())
+    all_names = names or default_names(shapes, len(result_shape))
+    result_name = all_names[2] if len(all_names) > 2 else default_names(shapes, len(result_shape))[-1]
+    operands = (OperandPlan(0, all_names[0], left, laxes, lnew),
+                OperandPlan(1, all_names[1], right, raxes, rnew))
+    return BroadcastPlan("@", operands, result_name, result_shape, result_labels, (con,))
