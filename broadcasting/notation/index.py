@@ -30,7 +30,7 @@ def index_formula(plan: BroadcastPlan, result: str | None = None) -> str:
     >>> index_formula(make_plan(((2,), (2, 3)), op="@", names=("x", "W", "h")))
     'h[j] = Σ_i x[i] * W[i,j]'
     >>> index_formula(make_plan(((2, 1), (3,)), op="+"))
-    'C[i,j] = B[i,0] + c[j]'
+    'C[i,j] = A[i,0] + b[j]'
     """
     lhs = _text_term(result or plan.result_name, plan.result_labels)
     op = "*" if plan.op == "@" else plan.op
