@@ -142,7 +142,7 @@ def matrix_form(plan: BroadcastPlan) -> MatrixForm | None:
     >>> matrix_form(make_plan(((3,), (3, 1)))).case
     'outer product'
     >>> matrix_form(make_plan(((2,), (2, 3)), op="@")).latex
-    'C = a^\\\\top B'
+    'c = a^\\\\top B'
     """
     if len(plan.result_labels) > 2:
         return None
