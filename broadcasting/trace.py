@@ -1,0 +1,242 @@
+"""Trace one run of a program: at every binary-operator site, what it was applied to.
+
+``instrument`` rewrites the program's AST so that each operator site (``a * b``, ``a @ b``,
+``a < b``, ``a *= b`` …) calls the tracer, which performs the very same operation and records
+the operands' kinds, shapes and dtypes. Line numbers are kept, so tracebacks point at the
+program's own lines. Shared by the rewriter and the audit.
+
+>>> import numpy as np
+>>> t = trace_source("y = x * w", {"x": np.ones(3), "w": np.ones((2, 3))})
+>>> site = t.sites[0]
+>>> site.op, site.line, site.col, site.text
+('*', 1, 5, 'x * w')
+>>> [(e.left.shape, e.right.shape) for e in site.executions]
+[((3,), (2, 3))]
+"""
+from __future__ import annotations
+
+import ast
+import operator
+import sys
+from dataclasses import dataclass, field
+
+__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "TRACER_NAME"]
+
+TRACER_NAME = "__bc_trace__"
+
+BINOPS = {ast.Mult: "*", ast.Add: "+", ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//",
+          ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
+          ast.BitXor: "^"}
+COMPARES = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+FUNCS = {"*": operator.mul, "+": operator.add, "-": operator.sub, "/": operator.truediv,
+         "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "@": operator.matmul,
+         "&": operator.and_, "|": operator.or_, "^": operator.xor, "<": operator.lt,
+         "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+         "!=": operator.ne}
+IFUNCS = {"*": operator.imul, "+": operator.iadd, "-": operator.isub, "/": operator.itruediv,
+          "//": operator.ifloordiv, "%": operator.imod, "**": operator.ipow, "@": operator.imatmul,
+          "&": operator.iand, "|": operator.ior, "^": operator.ixor}
+
+
+@dataclass(frozen=True)
+class Operand:
+    """What one side of an operator was: ``kind`` is 'numpy', 'torch', 'number' or 'other'
+    (numpy scalars such as ``np.float64(1.5)`` are numbers; 0-d arrays are arrays)."""
+
+    kind: str
+    type_name: str
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
+
+    @property
+    def is_array(self) -> bool:
+        return self.kind in ("numpy", "torch")
+
+    def __repr__(self) -> str:
+        if self.is_array:
+            return f"{self.kind}{self.shape}:{self.dtype}"
+        return self.type_name
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The operands of one (deduplicated) execution of a site."""
+
+    left: Operand
+    right: Operand
+
+
+@dataclass
+class Site:
+    """One operator in the source. ``line`` and ``col`` are 1-based (col in characters) and
+    point at the start of the expression; ``op_line``/``op_col`` at the operator itself."""
+
+    id: int
+    op: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    op_line: int
+    op_col: int
+    text: str
+    augmented: bool = False
+    counts: dict = field(default_factory=dict)  # Execution -> number of times seen
+
+    @property
+    def executions(self) -> list[Execution]:
+        return list(self.counts)
+
+    @property
+    def ran(self) -> bool:
+        return bool(self.counts)
+
+    def __repr__(self) -> str:
+        return f"Site({self.id}, {self.op!r} at {self.line}:{self.col}, {self.text!r}, ran {sum(self.counts.values())}x)"
+
+
+def _describe(x, _cache={}) -> Operand:
+    t = type(x)
+    kind = _cache.get(t)
+    if kind is None:
+        kind = _kind_of(t)
+        _cache[t] = kind
+    if kind == "numpy" or kind == "torch":
+        return Operand(kind, t.__name__, tuple(x.shape), str(x.dtype))
+    return Operand(kind, t.__name__)
+
+
+def _kind_of(t) -> str:
+    np = sys.modules.get("numpy")
+    if np is not None and issubclass(t, np.ndarray):
+        return "numpy"
+    torch = sys.modules.get("torch")
+    if torch is not None and issubclass(t, torch.Tensor):
+        return "torch"
+    if issubclass(t, (int, float, complex)) or (np is not None and issubclass(t, np.generic)):
+        return "number"
+    return "other"
+
+
+class Tracer:
+    """Performs each instrumented operation and records its operands per site."""
+
+    def __init__(self, sites: list[Site]):
+        self.sites = sites
+        self._funcs = [IFUNCS[s.op] if s.augmented else FUNCS[s.op] for s in sites]
+
+    def __call__(self, site: int, left, right):
+        result = self._funcs[site](left, right)
+        key = Execution(_describe(left), _describe(right))
+        counts = self.sites[site].counts
+        counts[key] = counts.get(key, 0) + 1
+        return result
+
+    def __repr__(self) -> str:
+        return f"<Tracer of {len(self.sites)} sites>"
+
+
+class _Instrument(ast.NodeTransformer):
+    def __init__(self, source: str):
+        self.lines = source.splitlines(keepends=True)
+        self.sites: list[Site] = []
+
+    def _char_col(self, line: int, byte_col: int) -> int:
+        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def _segment(self, node) -> str:
+        return ast.get_source_segment("".join(self.lines), node) or ""
+
+    def _op_position(self, left, right, symbol: str) -> tuple[int, int]:
+        """Where the operator token is: the first ``symbol`` between the operands, outside
+        comments."""
+        line, col = left.end_lineno, self._char_col(left.end_lineno, left.end_col_offset)
+        while line <= right.lineno:
+            text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
+            stop = self._char_col(line, right.col_offset) if line == right.lineno else len(text)
+            part = text[col:stop].split("#", 1)[0]
+            found = part.find(symbol)
+            if found >= 0:
+                return line, col + found + 1
+            line, col = line + 1, 0
+        return left.end_lineno, self._char_col(left.end_lineno, left.end_col_offset) + 1
+
+    def _site(self, node, op: str, left, right, augmented=False) -> int:
+        site = Site(len(self.sites), op, node.lineno, self._char_col(node.lineno, node.col_offset) + 1,
+                    node.end_lineno, self._char_col(node.end_lineno, node.end_col_offset) + 1,
+                    *self._op_position(left, right, op + "=" if augmented else op),
+                    self._segment(node), augmented)
+        self.sites.append(site)
+        return site.id
+
+    def _call(self, site: int, left, right, like):
+        call = ast.Call(ast.Name(TRACER_NAME, ast.Load()), [ast.Constant(site), left, right], [])
+        return ast.copy_location(call, like)
+
+    def visit_BinOp(self, node):
+        op = BINOPS.get(type(node.op))
+        site = self._site(node, op, node.left, node.right) if op else None
+        self.generic_visit(node)
+        return node if op is None else self._call(site, node.left, node.right, node)
+
+    def visit_Compare(self, node):
+        op = COMPARES.get(type(node.ops[0])) if len(node.ops) == 1 else None
+        site = self._site(node, op, node.left, node.comparators[0]) if op else None
+        self.generic_visit(node)
+        return node if op is None else self._call(site, node.left, node.comparators[0], node)
+
+    def visit_AugAssign(self, node):
+        op = BINOPS.get(type(node.op))
+        if op is None or not isinstance(node.target, (ast.Name, ast.Attribute, ast.Subscript)):
+            return self.generic_visit(node)
+        site = self._site(node, op, node.target, node.value, augmented=True)
+        self.generic_visit(node)
+        load = _as_load(node.target)
+        value = self._call(site, load, node.value, node)
+        return ast.copy_location(ast.Assign([node.target], value), node)
+
+
+def _as_load(target):
+    """The target of an augmented assignment, read instead of written."""
+    import copy
+    node = copy.deepcopy(target)
+    node.ctx = ast.Load()
+    return node
+
+
+def instrument(source: str, filename: str = "<traced>"):
+    """Compile ``source`` with every operator site routed through the tracer.
+
+    Returns ``(code, sites)``; run the code with ``namespace[TRACER_NAME] = Tracer(sites)``.
+    A syntax error propagates as ``SyntaxError`` (with its line and column).
+    """
+    tree = ast.parse(source, filename)
+    visitor = _Instrument(source)
+    tree = ast.fix_missing_locations(visitor.visit(tree))
+    return compile(tree, filename, "exec"), visitor.sites
+
+
+@dataclass
+class Trace:
+    """The sites of a traced program and the namespace it ran in."""
+
+    sites: list[Site]
+    namespace: dict
+
+    def __repr__(self) -> str:
+        ran = sum(s.ran for s in self.sites)
+        return f"<Trace: {len(self.sites)} operator sites, {ran} ran>"
+
+
+def trace_source(source: str, namespace: dict | None = None, filename: str = "<traced>") -> Trace:
+    """Run ``source`` once in ``namespace`` (a fresh one if None) and record every operator site.
+
+    Exceptions raised by the program propagate unchanged.
+    """
+    code, sites = instrument(source, filename)
+    namespace = {} if namespace is None else namespace
+    namespace.setdefault("__name__", "__main__")
+    namespace[TRACER_NAME] = Tracer(sites)  # stays: functions defined by the program use it
+    exec(code, namespace)
+    return Trace(sites, namespace)

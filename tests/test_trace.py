@@ -1,0 +1,66 @@
+"""The tracer: sites, positions, recorded operands, same results as the untraced program."""
+import numpy as np
+import pytest
+import torch
+
+from broadcasting.trace import TRACER_NAME, instrument, trace_source
+
+SOURCE = '''
+import numpy as np
+x = np.ones(3, dtype=np.float32)
+W = np.ones((2, 3))
+y = x * W * 2.0   # chain
+s = "=" * 3
+z = [w * 2 for w in (x, W)]
+f = lambda a: a @ W.T
+q = f(x)
+v = x
+x *= np.float32(3)
+c = (x < 2) == (x  >  1)
+é = 1; t = é * x
+'''
+
+
+def test_sites_positions_and_operands():
+    t = trace_source(SOURCE)
+    got = [(s.op, s.line, s.col, s.op_line, s.op_col, s.text) for s in t.sites]
+    assert got[:3] == [("*", 5, 5, 5, 11, "x * W * 2.0"), ("*", 5, 5, 5, 7, "x * W"),
+                       ("*", 6, 5, 6, 9, '"=" * 3')]
+    assert got[-1] == ("*", 13, 12, 13, 14, "é * x")  # columns count characters, not bytes
+    inner = t.sites[1].executions
+    assert [(e.left.shape, e.left.dtype, e.right.shape) for e in inner] == [((3,), "float32", (2, 3))]
+    assert t.sites[3].counts and sum(t.sites[3].counts.values()) == 2
+    assert t.sites[2].executions[0].left.kind == "other"
+
+
+def test_same_values_and_in_place_semantics():
+    plain, traced = {}, {}
+    exec(SOURCE, plain)
+    trace_source(SOURCE, traced)
+    for name in ("y", "q", "x", "c", "t"):
+        np.testing.assert_array_equal(plain[name], traced[name])
+        assert plain[name].dtype == traced[name].dtype
+    assert traced["v"] is traced["x"] and traced["v"][0] == 3  # `x *= …` stayed in place
+    augmented = [s for s in trace_source(SOURCE).sites if s.augmented]
+    assert [(s.op, s.op_col) for s in augmented] == [("*", 3)]
+
+
+def test_torch_and_numbers():
+    t = trace_source("c = a * b + 1.5\nd = np.float64(2) * a", {"a": torch.ones(2, 1), "b": torch.ones(3),
+                                                                "np": np})
+    mul = next(s for s in t.sites if s.text == "a * b")
+    e = mul.executions[0]
+    assert (e.left.kind, e.left.shape, e.right.shape) == ("torch", (2, 1), (3,))
+    assert t.sites[-1].executions[0].left.kind == "number"  # numpy scalars are numbers
+    assert t.namespace["c"].shape == (2, 3)
+
+
+def test_never_ran_and_errors_keep_line_numbers():
+    t = trace_source("def f(a, b):\n    return a * b\n")
+    assert not t.sites[0].ran
+    with pytest.raises(ValueError) as info:
+        trace_source("import numpy as np\n\nnp.ones(2) * np.ones(3)\n")
+    assert info.traceback[-2].lineno + 1 == 3 or any(e.lineno + 1 == 3 for e in info.traceback)
+    with pytest.raises(SyntaxError):
+        instrument("a = (1 *\n")
+    assert TRACER_NAME == "__bc_trace__"
