@@ -1,0 +1,93 @@
+"""The notebook's network: every route to the gradients against torch autograd."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from broadcasting.errors import UsageError
+from broadcasting.examples.backprop import (ACTIVATIONS, LOSSES, Network, autograd_gradients,
+                                            batch_einsum_gradients, batched_broadcast_terms,
+                                            broadcast_gradients, chain_rule, elementwise_jacobian,
+                                            jacobian_gradients)
+
+NETWORKS = st.builds(Network, inputs=st.integers(1, 4), hidden=st.integers(1, 4),
+                     batch=st.none() | st.integers(1, 4), activation=st.sampled_from(ACTIVATIONS),
+                     loss=st.sampled_from(LOSSES))
+ROUTES_1_3 = (broadcast_gradients, jacobian_gradients)
+
+
+def _notebook():
+    """The seed's values: x = [1, 2], t = [1], and weights that reproduce its printed h and wout."""
+    x, t = torch.tensor([1.0, 2.0]), torch.tensor([1.0])
+    W = torch.tensor([[-1.0, 0.5, 1.0], [0.2, 0.59795, 1.18205]])
+    wout = torch.tensor([-1.3249, 0.1077, -1.4519])
+    return x, t, W, wout
+
+
+def test_notebook_numbers():
+    x, t, W, wout = _notebook()
+    assert torch.allclose(torch.relu(x @ W), torch.tensor([0.0, 1.6959, 3.3641]))
+    expected_W = torch.tensor([[0.0, -0.0019, 0.0257], [0.0, -0.0038, 0.0513]])
+    expected_wout = torch.tensor([0.0, -0.0300, -0.0595])
+    for route in ROUTES_1_3 + (autograd_gradients,):
+        dW, dwout = route(x, t, W, wout, "relu", "squared")
+        assert dW.dtype == dwout.dtype == torch.float32
+        torch.testing.assert_close(dW, expected_W, atol=6e-5, rtol=0)
+        torch.testing.assert_close(dwout, expected_wout, atol=6e-5, rtol=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(NETWORKS, st.integers(0, 2**16), st.sampled_from(["numpy", "torch"]))
+def test_routes_1_and_3_match_autograd(net, seed, library):
+    sample = net.sample(seed, library=library)
+    ref_W, ref_wout = autograd_gradients(*sample.arrays, net.activation, net.loss)
+    for route in ROUTES_1_3:
+        dW, dwout = route(*sample.arrays, net.activation, net.loss)
+        assert type(dW) is type(ref_W) and tuple(dW.shape) == (net.inputs, net.hidden)
+        np.testing.assert_allclose(np.asarray(dW), np.asarray(ref_W), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(dwout), np.asarray(ref_wout), rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(NETWORKS.filter(lambda n: n.batch is not None), st.integers(0, 2**16))
+def test_batch_terms_are_per_sample_gradients_summed_by_bi_bj_ij(net, seed):
+    s = net.sample(seed, library="torch")
+    dW_terms, dwout_terms, _ = batched_broadcast_terms(*s.arrays, net.activation, net.loss)
+    assert dW_terms.shape == (net.batch, net.inputs, net.hidden)
+    for b in range(net.batch):  # each term is the gradient of sample b alone
+        one = autograd_gradients(s.x[b], s.t[b], s.W, s.wout, net.activation, net.loss)
+        torch.testing.assert_close(dW_terms[b], one[0])
+        torch.testing.assert_close(dwout_terms[b], one[1])
+    dW, dwout = batch_einsum_gradients(*s.arrays, net.activation, net.loss)
+    torch.testing.assert_close(dW, dW_terms.sum(0))
+    torch.testing.assert_close(dwout, dwout_terms.sum(0))
+    torch.testing.assert_close(dW, autograd_gradients(*s.arrays, net.activation, net.loss)[0])
+
+
+def test_float32_stays_float32():
+    net = Network(inputs=3, hidden=2, batch=2, activation="sigmoid", loss="bce")
+    s = net.sample(seed=0, library="numpy", dtype="float32")
+    for route in ROUTES_1_3 + (autograd_gradients, batch_einsum_gradients):
+        dW, dwout = route(*s.arrays, net.activation, net.loss)
+        assert dW.dtype == dwout.dtype == np.float32, route.__name__
+
+
+def test_chain_rule_and_elementwise_jacobian():
+    d = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    J = elementwise_jacobian(d)
+    assert J.shape == (2, 2, 2, 2) and J[1, 0, 1, 0] == 3 and J[1, 0, 0, 1] == 0
+    assert float(elementwise_jacobian(np.float64(2.5))) == 2.5
+    g = torch.ones(2, 2)
+    torch.testing.assert_close(chain_rule(g, J, ndims=(2,)), d)
+    with pytest.raises(UsageError, match="one count per intermediate value"):
+        chain_rule(g, J, ndims=())
+
+
+def test_bad_networks_are_refused():
+    with pytest.raises(UsageError, match="activation 'gelu' is not one of relu, tanh, sigmoid"):
+        Network(activation="gelu")
+    with pytest.raises(UsageError, match="hidden=0"):
+        Network(hidden=0)
+    with pytest.raises(UsageError, match="route 'magic'"):
+        Network().gradients(Network().sample(), "magic")
