@@ -1,0 +1,111 @@
+"""The API reference page, generated from the docstrings of the public names.
+
+>>> "## `broadcasting.explain`" in api_page()
+True
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+
+from .markup import code, md_header
+
+__all__ = ["MODULES", "api_page", "docstring_markdown"]
+
+#: the modules documented, in order, with the names each exports (``__all__``)
+MODULES = ("broadcasting", "broadcasting.shapes", "broadcasting.plan", "broadcasting.explain",
+           "broadcasting.explicit", "broadcasting.jacobian", "broadcasting.diagram",
+           "broadcasting.notation", "broadcasting.corpus", "broadcasting.examples.backprop",
+           "broadcasting.docs")
+
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+_RST_ROLE = re.compile(r":(?:func|class|meth|attr|mod|data):`~?([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    text = _RST_ROLE.sub(lambda m: f"`{m.group(1)}`", text)
+    return _RST_LITERAL.sub(lambda m: f"`{m.group(1)}`", text)
+
+
+def docstring_markdown(doc: str | None) -> str:
+    """A docstring as Markdown: ``>>>`` examples (with their output) become code blocks,
+    ``literal`` and :func:`roles` become code spans, ``::`` blocks become code blocks.
+
+    >>> print(docstring_markdown("Add ``x``.\\n\\n>>> 1 + 1\\n2"))
+    Add `x`.
+    <BLANKLINE>
+    ```pycon
+    >>> 1 + 1
+    2
+    ```
+    """
+    lines = inspect.cleandoc(doc or "").splitlines()
+    out, k = [], 0
+    while k < len(lines):
+        line = lines[k]
+        if line.lstrip().startswith(">>>"):
+            block = []
+            while k < len(lines) and lines[k].strip():
+                block.append(lines[k].strip() if lines[k].lstrip().startswith((">>>", "...")) else lines[k])
+                k += 1
+            out += [code("\n".join(block), "pycon")]
+            continue
+        if line.rstrip().endswith("::") and k + 1 < len(lines):
+            out.append(_inline(line.rstrip()[:-1]))
+            k += 1
+            block = []
+            while k < len(lines) and (not lines[k].strip() or lines[k].startswith(" ")):
+                block.append(lines[k])
+                k += 1
+            out += ["", code(inspect.cleandoc("\n".join(block)), "text"), ""]
+            continue
+        out.append(_inline(line))
+        k += 1
+    return "\n".join(out).strip()
+
+
+def _signature(obj) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return ""
+
+
+def _entry(module: str, name: str, obj) -> list[str]:
+    kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
+    head = f"### `{name}{_signature(obj) if kind != 'value' else ''}`"
+    body = docstring_markdown(inspect.getdoc(obj)) if kind != "value" else f"`{obj!r}`"
+    out = [head, "", f"*{kind}* in `{getattr(obj, '__module__', module) or module}`", "", body, ""]
+    if inspect.isclass(obj):
+        for attr, member in sorted(vars(obj).items()):
+            if attr.startswith("_") or not (inspect.isfunction(member) or isinstance(member, property)):
+                continue
+            target = member.fget if isinstance(member, property) else member
+            doc = inspect.getdoc(target)
+            if doc:
+                sig = "" if isinstance(member, property) else _signature(target)
+                out += [f"- **`{attr}{sig}`** — {_inline(doc.splitlines()[0])}"]
+        out.append("")
+    return out
+
+
+def api_page() -> str:
+    """The Markdown of the API reference."""
+    out = [md_header(), "# API reference", "",
+           "Generated from the docstrings: every `>>>` example here is also run by the tests "
+           "(`pytest --doctest-modules`).", ""]
+    for module_name in MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        out += [f"## `{module_name}`", "", docstring_markdown(module.__doc__), ""]
+        if module_name == "broadcasting":
+            continue  # its names are documented under the modules that define them
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if inspect.ismodule(obj):
+                continue
+            out += _entry(module_name, name, obj)
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,217 @@
+"""The non-gallery pages: the index, the corpus page and numpy vs torch. Every formula comes from
+:func:`broadcasting.explain`, every number from the corpus (:mod:`broadcasting.corpus`).
+
+>>> "broadcast" in index_page(CorpusFacts.missing("no corpus"))
+True
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..explain import explain
+from ..shapes import format_shape
+from .markup import code, math_block, md_header, table
+
+__all__ = ["CorpusFacts", "corpus_facts", "index_page", "corpus_page", "numpy_vs_torch_page",
+           "RULE_EXAMPLES", "command_help"]
+
+
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What the docs need from the corpus: the cases, the manifest, or why there are none."""
+
+    cases: tuple = ()
+    manifest: dict = field(default_factory=dict)
+    problem: str | None = None
+
+    @classmethod
+    def missing(cls, problem: str) -> "CorpusFacts":
+        return cls((), {}, problem)
+
+    def count(self, **filters) -> int:
+        from ..corpus import count_cases
+        return count_cases(self.cases, **filters)
+
+    def verifying(self, op: str, shapes) -> str:
+        """A sentence: how many corpus cases verify a pattern (same operator, same axis roles)."""
+        if self.problem:
+            return f"No corpus count: {self.problem}."
+        from ..corpus import pattern_of
+        pattern = pattern_of(op, [list(s) for s in shapes])
+        n = self.count(op=op, pattern=pattern)
+        total = self.count(op=op)
+        return (f"**{n}** of the corpus's {total} `{op}` cases have this pattern (`{pattern}`: the "
+                f"same operator and the same role of every axis, at other sizes, dtypes and "
+                f"values); `broadcasting corpus run` checks each against numpy, torch, the einsum "
+                f"and an index-loop oracle.")
+
+
+def corpus_facts(directory=None) -> CorpusFacts:
+    """Load the committed corpus (default: ``corpus/`` of the checkout), or say why not."""
+    try:
+        from ..corpus import load, load_manifest
+        from ..corpus.files import default_dir
+        directory = default_dir() if directory is None else Path(directory)
+        return CorpusFacts(tuple(load(directory)), load_manifest(directory))
+    except (ImportError, ValueError, OSError) as err:
+        return CorpusFacts.missing(str(err).splitlines()[0])
+
+
+# ------------------------------------------------------------------ index
+
+#: the two rules, each shown on one example
+RULE_EXAMPLES = (
+    ("Rule 1 — a missing leading axis is new: the operand is copied along it.", (3,), (2, 3)),
+    ("Rule 2 — a size-1 axis facing a larger size is stretched: copied along it.", (2, 1), (2, 3)),
+)
+
+
+def command_help() -> list[tuple[str, str]]:
+    """Every sub-command of the ``broadcasting`` command and its ``--help`` description."""
+    from ..cli import build_parser
+    parser = build_parser()
+    out = []
+    for action in parser._subparsers._group_actions:  # argparse keeps sub-parsers here
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out.append((name, (sub.description or "").strip()))
+    return out
+
+
+def _rule_section(k: int, text: str, shapes) -> list[str]:
+    e = explain(*shapes)
+    return [f"### {text}", "", f"![{text}](diagrams/rule-{k + 1}.svg)", "",
+            code("\n".join(e.table()), "text"), "", math_block(e.latex), ""]
+
+
+def index_page(facts: CorpusFacts, patterns=()) -> str:
+    """Home: what broadcasting is, its two rules with pictures, and how to use the library."""
+    e = explain((3,), (2, 3))
+    out = [md_header(), "# broadcasting: array broadcasting made explicit", "",
+           "When numpy or torch multiply arrays of different shapes, they *broadcast*: they line "
+           "the shapes up on the right and copy the smaller operand along the axes it lacks. The "
+           "code `a * B` hides which axes line up and what is copied. This library says it "
+           "exactly — as an index formula, a matrix form, an einsum, a picture and a backward "
+           "rule — rewrites code so that every implicit broadcast becomes explicit, and ships a "
+           "corpus that checks numpy, torch and the math agree.", "",
+           "## The two rules", "",
+           "Align the shapes on the right. Then, axis by axis, equal sizes match, and:", ""]
+    for k, (text, *shapes) in enumerate(RULE_EXAMPLES):
+        out += _rule_section(k, text, shapes)
+    out += ["Anything else — two different sizes, neither of them 1 — is an error.", "",
+            "## Install", "", code('pip install .            # the library and the `broadcasting` '
+                                   'command\npip install ".[docs]"    # to build this site', "sh"),
+            "", "## Use", "", "From Python:", "",
+            code(f'>>> import broadcasting as bc\n>>> e = bc.explain((3,), (2, 3))\n'
+                 f'>>> e.index\n{e.index!r}\n>>> e.einsum\n{e.einsum!r}', "pycon"), "",
+            "At the terminal, `broadcasting explain \"a(3) * B(2,3)\"` prints:", "",
+            code(str(explain((3,), (2, 3), names=("a", "B"))), "text"), "",
+            "## Commands", ""]
+    for name, description in command_help():
+        out += [f"### `broadcasting {name}`", "", code(description, "text"), ""]
+    if patterns:
+        out += ["## Pattern gallery", ""]
+        out += [f"- [{p.title}](patterns/{k + 1:02d}-{p.slug}.md) — `{p.expression}`"
+                for k, p in enumerate(patterns)]
+        out.append("")
+    out += ["## More", "", "- [Backprop by hand, every `*` explicit](backprop.md)",
+            "- [numpy vs torch: where they differ](numpy-vs-torch.md)",
+            "- [The equivalence corpus](corpus.md)", "- [API reference](api.md)", ""]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ corpus
+
+
+def corpus_page(facts: CorpusFacts) -> str:
+    """What the corpus checks, its counts per kind, how to run it and read its report."""
+    out = [md_header(), "# The equivalence corpus", "",
+           "The corpus is a set of generated cases, committed as JSON Lines under `corpus/`, one "
+           "case per line. Each case names an operation, operand shapes and dtypes and a value "
+           "seed, and *claims* the explicit math: the einsum, the einops pattern, the result "
+           "shape, the backward einsums, the error raised, or the result dtype in each library. "
+           "`broadcasting corpus run` rebuilds the arrays from the seed and checks every claim "
+           "against numpy, torch, the einsum backends and a pure-Python index-loop oracle that "
+           "uses no broadcasting at all; a tampered claim fails the run.", ""]
+    if facts.problem:
+        return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
+    kinds = Counter(c["kind"] for c in facts.cases)
+    ops = Counter((c["kind"], c.get("op", "")) for c in facts.cases)
+    from ..corpus import kind_module
+    rows = []
+    for kind in sorted(kinds):
+        doc = (kind_module(kind).__doc__ or "").strip().splitlines()
+        rows.append([f"`{kind}`", str(kinds[kind]), doc[0] if doc else ""])
+    rows.append(["**total**", f"**{len(facts.cases)}**", ""])
+    m = facts.manifest
+    out += ["## Counts per kind", "", table(["kind", "cases", "what it checks"], rows), "",
+            f"Generator version `{m.get('version')}`, seed `{m.get('seed')}`; "
+            f"`corpus/MANIFEST.json` records the case count and sha256 of every file.", "",
+            "## Counts per operator", "",
+            table(["kind", "operator", "cases"],
+                  [[f"`{k}`", f"`{o}`" if o else "—", str(n)] for (k, o), n in sorted(ops.items())]), "",
+            "## Run it", "", code("broadcasting corpus run            # every case, every backend\n"
+                                  "broadcasting corpus run --help     # options", "sh"), "",
+            "Exit status 0: every claim holds. 1: some claim failed — each failing case is "
+            "listed by id with what differed (rebuild it from its line in the `.jsonl` file: the "
+            "seed gives the arrays). 2: the corpus itself is bad (a missing or extra file, a "
+            "checksum that does not match the manifest, a malformed line).", "",
+            "## Regenerate it", "", code("broadcasting corpus generate", "sh"), "",
+            "The same generator version and seed give byte-identical files.", "",
+            "## One case", "", code(json.dumps(facts.cases[0], indent=2, ensure_ascii=False), "json"),
+            ""]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ numpy vs torch
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _promotion_rows(facts: CorpusFacts) -> list[list[str]]:
+    from ..corpus import divergences
+    return [[f"`{r['id']}`", _fmt(r["forms"]), _fmt(r["dtypes"]), f"`{r['numpy_dtype']}`",
+             f"`{r['torch_dtype']}`"] for r in divergences(facts.cases)]
+
+
+def _error_rows(facts: CorpusFacts) -> list[list[str]]:
+    from ..corpus import error_records
+    rows = []
+    for r in error_records(facts.cases):
+        err = r["error"]
+        if isinstance(err, dict) and len({_fmt(v) for v in err.values()}) > 1:
+            shapes = " ".join(format_shape(s) for s in r["shapes"])
+            rows.append([f"`{r['id']}`", f"`{r['op']}`", shapes, _fmt(err)])
+    return rows
+
+
+def numpy_vs_torch_page(facts: CorpusFacts) -> str:
+    """One table row per divergence recorded in the corpus: result dtypes, 0-d and Python-scalar
+    rules, error types, rank limits."""
+    out = [md_header(), "# numpy vs torch", "",
+           "numpy and torch broadcast shapes by the same two rules, and agree on every value in "
+           "the corpus. They differ in the *dtype* of mixed operations (type promotion: what a "
+           "0-d array or a Python scalar counts for) and in the errors they raise. Every row "
+           "below is a corpus case (its id) where they differ; the corpus records both answers "
+           "and `broadcasting corpus run` checks them again.", ""]
+    if facts.problem:
+        return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
+    promo = _promotion_rows(facts)
+    errors = _error_rows(facts)
+    out += ["## Result dtypes", ""]
+    out += [table(["case", "operand forms", "dtypes", "numpy", "torch"], promo) if promo else
+            "No promotion case in the corpus shows a difference.", ""]
+    out += ["## Errors", ""]
+    out += [table(["case", "op", "shapes", "what each library raises"], errors) if errors else
+            "No error case in the corpus shows a difference in the exception raised.", ""]
+    return "\n".join(out)
