@@ -1,0 +1,422 @@
+"""The audit: run a program once under the tracer and report every broadcast it performed.
+
+Each operator site that broadcast (operands of different shapes, or a scalar with an array;
+batch axes for ``@``) gives one :class:`AuditFinding` per distinct pair of shapes. Ordinary
+broadcasting (a bias row added to a batch, scalar scaling, keepdims reductions, explicit outer
+products) is ``'info'``. Two kinds are ``'warning'``:
+
+- ``accidental-outer-product``: each operand is copied along an axis the other has, over equal
+  sizes, as in ``pred(32, 1) - y(32,) -> (32, 32)`` — unless the site makes the new axes
+  explicit (``None``/``np.newaxis`` indexing, ``unsqueeze``, ``reshape``, ``expand_dims``, einops);
+- ``ambiguous-alignment``: the lower-rank operand's size also matches an axis it was *not*
+  aligned with, and the program made it by a reduction over a non-leading axis without
+  keepdims (``x / x.sum(axis=1)`` with ``x`` square): right-alignment puts it on the wrong axis.
+
+A ``# broadcasting: ok`` comment on the site's line turns its warnings into info.
+
+>>> import numpy as np
+>>> src = "pred = np.ones((4, 1))\\ny = np.zeros(4)\\nloss = ((pred - y) ** 2).mean()\\n"
+>>> for f in audit_source(src, {"np": np}):
+...     print(f.line, f.kind, f.severity, f.shapes)
+3 accidental-outer-product warning ((4, 1), (4,))
+3 scalar info ((4, 4), ())
+"""
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import sys
+from dataclasses import dataclass, replace
+
+from .audit_ast import SourceIndex
+from .explain import explain
+from .plan import default_names, make_plan
+from .shapes import STRETCHED, BroadcastError, format_shape
+from .trace import TRACER_NAME, Site, Tracer, instrument
+
+__all__ = ["AuditFinding", "AuditReport", "ProgramError", "audit_source", "audit_program",
+           "audit_sites", "WARNING", "INFO"]
+
+WARNING = "warning"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One broadcast at one operator site: where (1-based line/col of the operator), what
+    (operator and operand shapes), how bad (``kind``, ``severity``) and what to do."""
+
+    line: int
+    col: int
+    op: str
+    shapes: tuple[tuple[int, ...], ...]
+    kind: str
+    severity: str
+    message: str
+    suggestion: str
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
+    def to_dict(self) -> dict:
+        """The JSON record: line, col, op, shapes, kind, severity, message, suggestion."""
+        return {"line": self.line, "col": self.col, "op": self.op,
+                "shapes": [list(s) for s in self.shapes], "kind": self.kind,
+                "severity": self.severity, "message": self.message, "suggestion": self.suggestion}
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}: {self.severity} [{self.kind}] {self.message}"
+
+
+@dataclass(frozen=True)
+class ProgramError:
+    """The exception that stopped the audited program: its type, message and line."""
+
+    type_name: str
+    message: str
+    line: int | None
+
+    def __str__(self) -> str:
+        where = f" at line {self.line}" if self.line else ""
+        return f"{self.type_name}{where}: {self.message}" if self.message else f"{self.type_name}{where}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything ``broadcasting audit`` prints: findings, counts and the program's exception."""
+
+    filename: str
+    source: str
+    findings: tuple[AuditFinding, ...]
+    sites_ran: int
+    error: ProgramError | None = None
+
+    @property
+    def warnings(self) -> tuple[AuditFinding, ...]:
+        return tuple(f for f in self.findings if f.is_warning)
+
+    def __repr__(self) -> str:
+        return (f"<AuditReport {self.filename}: {len(self.warnings)} warnings, "
+                f"{len(self.findings) - len(self.warnings)} info{', raised' if self.error else ''}>")
+
+    def to_json(self) -> str:
+        return json.dumps({"findings": [f.to_dict() for f in self.findings]}, ensure_ascii=False,
+                          indent=2)
+
+    def format_text(self, show_info: bool = True) -> str:
+        """Findings grouped by line: the source line, a caret under each operator, then each
+        finding with its suggestion; a summary line last."""
+        lines = self.source.splitlines()
+        shown = [f for f in self.findings if show_info or f.is_warning]
+        out = []
+        for line in sorted({f.line for f in shown}):
+            here = [f for f in shown if f.line == line]
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            out += [f"{self.filename}:{line}:", f"  {line:>4} | {text}",
+                    f"  {'':>4} | {_carets(f.col for f in here)}"]
+            for f in here:
+                out.append(f"    {f.severity} [{f.kind}] col {f.col}: {f.message}")
+                out.append(f"      fix: {f.suggestion}")
+            out.append("")
+        out.append(self.summary())
+        return "\n".join(out)
+
+    def summary(self) -> str:
+        n_warn = len(self.warnings)
+        text = (f"{n_warn} warning{'s' * (n_warn != 1)}, {len(self.findings) - n_warn} info "
+                f"({self.sites_ran} operator sites ran)")
+        if self.error:
+            text += (f"\nthe program raised {self.error}; the audit covers what ran before it")
+        return text
+
+
+def _carets(cols) -> str:
+    cols = sorted(set(cols))
+    chars = [" "] * (cols[-1] if cols else 0)
+    for c in cols:
+        chars[c - 1] = "^"
+    return "".join(chars)
+
+
+# -- judging one site ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the judge needs about a site besides the shapes: its node and the source index."""
+
+    site: Site
+    index: SourceIndex | None
+    node: object
+
+    def operand_node(self, k: int):
+        return None if self.node is None else self.index.operands(self.node)[k]
+
+    @property
+    def explicit(self) -> bool:
+        return self.node is not None and self.index.explicit_axes(self.node)
+
+    @property
+    def silenced(self) -> bool:
+        return self.index is not None and self.index.silenced(self.site.line, self.site.end_line)
+
+
+def _shapes_of(execution) -> tuple[tuple[int, ...], ...] | None:
+    """The operand shapes of an execution that broadcast (scalars as ``()``), else None."""
+    left, right = execution.left, execution.right
+    if not (left.is_array or right.is_array) or "other" in (left.kind, right.kind):
+        return None
+    shapes = (left.shape if left.is_array else (), right.shape if right.is_array else ())
+    return None if shapes[0] == shapes[1] else shapes
+
+
+def _names(ctx: _Context, shapes) -> tuple[str, str] | None:
+    """Operand names for messages: the program's own for plain (dotted) names, a letter
+    otherwise (``x.sum(axis=1)[i]`` would read badly in an index formula)."""
+    if ctx.node is None:
+        return None
+    letters = default_names(shapes, max(len(s) for s in shapes))
+    names = tuple(ctx.index.name_of(side) or letters[k]
+                  for k, side in enumerate(ctx.index.operands(ctx.node)))
+    return None if names[0] == names[1] else names
+
+
+def _finding(ctx: _Context, shapes, kind, severity, message, suggestion) -> AuditFinding:
+    return AuditFinding(ctx.site.op_line, ctx.site.op_col, ctx.site.op, tuple(shapes), kind,
+                        severity, message, suggestion)
+
+
+def _judge(ctx: _Context, shapes) -> AuditFinding | None:
+    try:
+        if ctx.site.op == "@":
+            return _judge_matmul(ctx, shapes)
+        e = explain(*shapes, op=ctx.site.op, names=_names(ctx, shapes))
+    except BroadcastError:
+        return None
+    if () in shapes:
+        return _scalar(ctx, shapes, e)
+    found = _warning(ctx, shapes, e)
+    if found is not None and found.is_warning and ctx.silenced:
+        return replace(found, severity=INFO,
+                       message=found.message + " (silenced by `# broadcasting: ok`)")
+    return found if found is not None else _ordinary(ctx, shapes, e)
+
+
+def _warning(ctx: _Context, shapes, e) -> AuditFinding | None:
+    kinds = {w.kind: w for w in e.warnings}
+    outer = kinds.get("accidental-outer-product")
+    if outer is not None:
+        return _outer(ctx, shapes, e, outer)
+    ambiguous = kinds.get("ambiguous-alignment")
+    if ambiguous is not None and not ctx.explicit:
+        return _ambiguous(ctx, shapes, e, ambiguous)
+    return None
+
+
+def _outer(ctx, shapes, e, finding) -> AuditFinding:
+    if ctx.explicit:
+        return _finding(ctx, shapes, "outer-product", INFO,
+                        f"{_describe(e)}: an outer product, made explicit at this site", e.index)
+    if not _crossed_sizes_equal(e.plan):
+        return _finding(ctx, shapes, "outer-product", INFO,
+                        f"{_describe(e)}: an outer product (the copied sizes differ, so it cannot "
+                        f"have been meant element-wise)",
+                        "make it explicit at the site, e.g. a[:, None] * b, to document it")
+    return _finding(ctx, shapes, finding.kind, WARNING, finding.message, finding.suggestion)
+
+
+def _crossed_sizes_equal(plan) -> bool:
+    """Whether some axis one operand is copied along has the size of an axis the other is
+    copied along: ``(n,)`` with ``(n, 1)`` (the classic bug), not ``(m,)`` with ``(n, 1)``."""
+    p, q = plan.operands
+    sizes = plan.sizes
+    return bool({sizes[lab] for lab in p.stretched} & {sizes[lab] for lab in q.stretched} - {1})
+
+
+def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
+    low = next(o for o in e.plan.operands if o.new)
+    node = ctx.operand_node(low.position)
+    verdict = None if node is None else ctx.index.reduction_alignment(node, len(low.shape))
+    if verdict != "misaligned":
+        return None
+    text = ctx.index.segment(node)
+    message = (f"{finding.message}; `{text}` is a reduction over a non-leading axis without "
+               f"keepdims, so right-alignment puts it on the wrong axis")
+    suggestion = (f"keep the reduced axis (keepdims=True in numpy, keepdim=True in torch), or "
+                  f"index it back: ({text})[:, None]; if the alignment is meant, write "
+                  f"({text})[None, :]")
+    return _finding(ctx, shapes, finding.kind, WARNING, message, suggestion)
+
+
+def _describe(e) -> str:
+    ops = f" {e.op} ".join(f"{o.name}{format_shape(o.shape)}" for o in e.plan.operands)
+    return f"{ops} -> {format_shape(e.result_shape)}"
+
+
+def _copies(e) -> str:
+    sizes = e.plan.sizes
+    parts = []
+    for o in e.plan.operands:
+        along = [f"new axis {lab} ({sizes[lab]})" for lab in o.new]
+        along += [f"axis {a.label} (1 -> {sizes[a.label]})" for a in o.axes if a.role == STRETCHED]
+        if along:
+            parts.append(f"{o.name} is copied along {', '.join(along)}")
+    return "; ".join(parts)
+
+
+def _explicit_form(e) -> str:
+    """The same broadcast with the new axes written out: ``h + b[None, :]``."""
+    texts = []
+    for o in e.plan.operands:
+        if o.new:
+            index = ", ".join(["None"] * len(o.new) + [":"] * len(o.shape))
+            texts.append(f"{o.name}[{index}]")
+        else:
+            texts.append(o.name)
+    return f" {e.op} ".join(texts)
+
+
+def _ordinary(ctx, shapes, e) -> AuditFinding:
+    p, q = e.plan.operands
+    crossed = any(lab in q.labels for lab in p.stretched) and any(lab in p.labels for lab in q.stretched)
+    kind = "outer-product" if crossed else "broadcast"
+    return _finding(ctx, shapes, kind, INFO, f"{_describe(e)}: {_copies(e)}; {e.index}",
+                    f"ordinary broadcasting; explicitly: {_explicit_form(e)}")
+
+
+def _scalar(ctx, shapes, e) -> AuditFinding:
+    k = shapes.index(())
+    scalar, other = e.plan.operands[k], e.plan.operands[1 - k]
+    return _finding(ctx, shapes, "scalar", INFO,
+                    f"a scalar applied to every element of {other.name}{format_shape(other.shape)}",
+                    "ordinary broadcasting (scalar)")
+
+
+def _judge_matmul(ctx, shapes) -> AuditFinding | None:
+    if () in shapes:
+        return None
+    plan = make_plan(shapes, "@", _names(ctx, shapes))
+    batch = [o for o in plan.operands if o.new or any(a.role == STRETCHED for a in o.axes)]
+    if not batch:
+        return None
+    e = explain(*shapes, op="@", names=_names(ctx, shapes))
+    args = ", ".join(f"{o.name}{o.index_text}" for o in plan.operands)
+    return _finding(ctx, shapes, "matmul-batch", INFO,
+                    f"{_describe(e)}: batch axes broadcast; {_copies(e)}",
+                    f"explicitly: einsum('{plan.einsum}', {args})")
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def audit_sites(sites, source: str | None = None) -> list[AuditFinding]:
+    """Findings for traced sites (``source``: the program's text, for the site-level judgement).
+
+    >>> import numpy as np
+    >>> from broadcasting.trace import trace_source
+    >>> t = trace_source("h = x + b", {"x": np.ones((8, 3)), "b": np.ones(3)})
+    >>> [(f.kind, f.severity) for f in audit_sites(t.sites, "h = x + b")]
+    [('broadcast', 'info')]
+    """
+    index = _index(source)
+    out = []
+    for site in sites:
+        node = None if index is None else index.node_at(site.line, site.col, site.end_line,
+                                                         site.end_col, site.op)
+        ctx = _Context(site, index if node is not None else None, node)
+        seen = set()
+        for execution in site.executions:
+            shapes = _shapes_of(execution)
+            if shapes is None or shapes in seen:
+                continue
+            seen.add(shapes)
+            found = _judge(ctx, shapes)
+            if found is not None:
+                out.append(found)
+    return sorted(out, key=lambda f: (f.line, f.col))
+
+
+def _index(source: str | None) -> SourceIndex | None:
+    if source is None:
+        return None
+    try:
+        return SourceIndex(source)
+    except SyntaxError:
+        return None
+
+
+def audit_source(source: str, namespace: dict | None = None,
+                 filename: str = "<audit>") -> list[AuditFinding]:
+    """Run ``source`` once under tracing and return its broadcasting findings. Exceptions the
+    program raises propagate (use :func:`audit_program` to keep the findings made so far).
+
+    >>> import numpy as np
+    >>> src = "x = np.ones((4, 4))\\nr = x / x.sum(axis=1)\\nc = x / x.sum(axis=0)\\n"
+    >>> [(f.line, f.kind, f.severity) for f in audit_source(src, {"np": np})]
+    [(2, 'ambiguous-alignment', 'warning'), (3, 'broadcast', 'info')]
+    """
+    code, sites = instrument(source, filename)
+    _run(code, sites, _namespace(namespace, filename))
+    return audit_sites(sites, source)
+
+
+def _namespace(namespace: dict | None, filename: str) -> dict:
+    ns = {} if namespace is None else namespace
+    ns.setdefault("__name__", "__main__")
+    ns.setdefault("__file__", filename)
+    ns.setdefault("__builtins__", builtins)
+    return ns
+
+
+def _run(code, sites, namespace) -> None:
+    namespace[TRACER_NAME] = Tracer(sites)
+    exec(code, namespace)
+
+
+def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
+    """Audit the program in file ``path`` as ``python path`` would run it (``__main__``,
+    ``sys.argv``, its folder on ``sys.path``). A missing file or a syntax error raises
+    ``UsageError``; an exception of the program is kept in ``report.error``."""
+    from .errors import UsageError
+    try:
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}; "
+                         f"give the path of a Python file, e.g. train.py") from None
+    try:
+        code, sites = instrument(source, path)
+    except SyntaxError as err:
+        raise UsageError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}; the audit "
+                         f"needs a program that Python can run") from None
+    error = _run_as_main(code, sites, path, argv)
+    findings = tuple(audit_sites(sites, source))
+    return AuditReport(path, source, findings, sum(s.ran for s in sites), error)
+
+
+def _run_as_main(code, sites, path: str, argv) -> ProgramError | None:
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [path] + list(argv or [])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        _run(code, sites, _namespace({}, path))
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            return ProgramError("SystemExit", str(stop.code), None)
+    except Exception as err:  # the program's own failure: reported, not re-raised
+        return ProgramError(type(err).__name__, str(err).splitlines()[0] if str(err) else "",
+                            _last_line(err.__traceback__, path))
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return None
+
+
+def _last_line(tb, path: str) -> int | None:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,376 @@
+"""What the source says about one operator site: the audit's static half.
+
+The tracer tells the audit which shapes met at a site; this module reads the program's AST to
+judge intent there:
+
+- :meth:`SourceIndex.explicit_axes` — the site itself makes new axes explicit (``x[:, None]``,
+  ``np.newaxis``, ``unsqueeze``, ``reshape``/``view``, ``expand_dims``, einops), so a
+  broadcast there is meant;
+- :meth:`SourceIndex.reduction_alignment` — an operand is the result of a reduction without
+  ``keepdims`` (directly, through a variable, or through a small function of the program's
+  own), and whether right-alignment puts it back on the axes it came from (``'aligned'``:
+  reduced over the leading axes) or not (``'misaligned'``: e.g. ``x.sum(axis=1)`` against ``x``);
+- :meth:`SourceIndex.silenced` — a ``# broadcasting: ok`` comment on the site's lines.
+
+>>> ix = SourceIndex("s = x.sum(axis=1)\\ny = x / s\\nz = x[:, None] - x  # broadcasting: ok\\n")
+>>> node = ix.node_at(2, 5, 2, 10, "/")
+>>> ix.reduction_alignment(node.right, operand_rank=1)
+'misaligned'
+>>> z = ix.node_at(3, 5, 3, 19, "-")
+>>> ix.explicit_axes(z), ix.silenced(3, 3)
+(True, True)
+"""
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from functools import cached_property
+
+from .trace import BINOPS, COMPARES
+
+__all__ = ["SourceIndex", "REDUCTIONS", "AXIS_MAKERS"]
+
+#: reductions (numpy and torch spellings) whose result loses the reduced axes unless keepdims
+REDUCTIONS = frozenset({
+    "sum", "mean", "std", "var", "max", "min", "amax", "amin", "prod", "norm", "logsumexp",
+    "median", "nansum", "nanmean", "nanstd", "nanvar", "nanmax", "nanmin", "average", "ptp",
+    "all", "any", "count_nonzero", "argmax", "argmin", "nanmedian", "vector_norm",
+})
+#: calls that insert, move or reshape axes: a broadcast at a site that uses them is deliberate
+AXIS_MAKERS = frozenset({
+    "unsqueeze", "unsqueeze_", "reshape", "view", "expand_dims", "expand", "expand_as",
+    "broadcast_to", "atleast_2d", "atleast_3d", "rearrange", "repeat", "view_as", "reshape_as",
+    "outer", "einsum",
+})
+#: names under which array libraries are usually imported (``np.sum(x, 1)`` is a function call)
+_MODULES = frozenset({"np", "numpy", "torch", "jnp", "linalg", "special", "F", "scipy", "tf"})
+_OK_COMMENT = re.compile(r"#.*\bbroadcasting\s*:\s*ok\b", re.IGNORECASE)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
+_MAX_DEPTH = 4
+
+
+class SourceIndex:
+    """The parsed program, indexed by operator-site position (as the tracer reports it)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.lines = source.splitlines()
+        self.tree = ast.parse(source)
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self._sites: dict[tuple, ast.AST] = {}
+        for node in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+            op = _op_of(node)
+            if op is not None:
+                self._sites.setdefault(self._span(node) + (op,), node)
+
+    def __repr__(self) -> str:
+        return f"<SourceIndex: {len(self.lines)} lines, {len(self._sites)} operator sites>"
+
+    def _char_col(self, line: int, byte_col: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def _span(self, node) -> tuple[int, int, int, int]:
+        return (node.lineno, self._char_col(node.lineno, node.col_offset) + 1,
+                node.end_lineno, self._char_col(node.end_lineno, node.end_col_offset) + 1)
+
+    def node_at(self, line: int, col: int, end_line: int, end_col: int, op: str):
+        """The BinOp/Compare/AugAssign node the tracer reported at this (1-based) span."""
+        return self._sites.get((line, col, end_line, end_col, op))
+
+    @staticmethod
+    def operands(node) -> tuple[ast.AST, ast.AST]:
+        """The left and right operand expressions of a site node."""
+        if isinstance(node, ast.Compare):
+            return node.left, node.comparators[0]
+        if isinstance(node, ast.AugAssign):
+            return node.target, node.value
+        return node.left, node.right
+
+    def segment(self, node, limit: int = 40) -> str:
+        """The source text of an expression on one line, shortened to ``limit`` characters."""
+        text = " ".join((ast.get_source_segment(self.source, node) or "").split())
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+
+    @staticmethod
+    def name_of(node) -> str | None:
+        """``x`` or ``self.weight`` for a (dotted) name, None for any other expression."""
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            base = SourceIndex.name_of(node.value)
+            return None if base is None else f"{base}.{node.attr}"
+        return None
+
+    # -- intent at the site -------------------------------------------------------------
+
+    def explicit_axes(self, node) -> bool:
+        """Whether an operand of the site inserts or reshapes axes explicitly."""
+        return any(_makes_axes(n) for side in self.operands(node) for n in _walk_expr(side))
+
+    @cached_property
+    def _ok_lines(self) -> frozenset[int]:
+        found = set()
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(self.source).readline):
+                if tok.type == tokenize.COMMENT and _OK_COMMENT.search(tok.string):
+                    found.add(tok.start[0])
+        except (tokenize.TokenError, SyntaxError):
+            found = {n for n, text in enumerate(self.lines, 1) if _OK_COMMENT.search(text)}
+        return frozenset(found)
+
+    def silenced(self, line: int, end_line: int) -> bool:
+        """Whether a ``# broadcasting: ok`` comment sits on any line of the site."""
+        return any(n in self._ok_lines for n in range(line, end_line + 1))
+
+    # -- where an operand came from ------------------------------------------------------
+
+    def reduction_alignment(self, expr, operand_rank: int, depth: int = 0) -> str | None:
+        """``'misaligned'`` when ``expr`` is (a function of) a reduction over a non-leading
+        axis without keepdims, ``'aligned'`` when over the leading axes, ``None`` when
+        nothing is known. ``operand_rank`` is the rank the operand had at run time."""
+        if depth > _MAX_DEPTH:
+            return None
+        verdicts = {self._alignment_of(e, operand_rank, depth) for e in _sources(expr)}
+        for verdict in ("misaligned", "aligned"):
+            if verdict in verdicts:
+                return verdict
+        return None
+
+    def _alignment_of(self, expr, rank: int, depth: int) -> str | None:
+        if isinstance(expr, ast.Call):
+            reduced = _reduced_axes(expr)
+            if reduced is not None:
+                return _verdict(reduced, rank)
+            inner = self._function_returns(expr)
+            return self._first((self.reduction_alignment(r, rank, depth + 1) for r in inner))
+        if isinstance(expr, ast.Name):
+            value = self._assigned_value(expr)
+            return None if value is None else self.reduction_alignment(value, rank, depth + 1)
+        return None
+
+    @staticmethod
+    def _first(verdicts) -> str | None:
+        found = set(verdicts)
+        return "misaligned" if "misaligned" in found else ("aligned" if "aligned" in found else None)
+
+    def _scope_of(self, node):
+        while node is not None and not isinstance(node, _SCOPES):
+            node = self.parents.get(node)
+        return node or self.tree
+
+    def _assigned_value(self, name: ast.Name):
+        """The value last assigned to ``name`` in its scope before its use (or anywhere in
+        the scope when none comes before, as in a loop)."""
+        scope = self._scope_of(name)
+        found = []
+        for node in _walk_scope(scope):
+            value = _value_for(node, name.id)
+            if value is not None and node is not self._statement_of(name):
+                found.append((node.lineno, value))
+        if not found:
+            return None
+        before = [f for f in found if f[0] < name.lineno]
+        return max(before or found, key=lambda f: f[0])[1]
+
+    def _statement_of(self, node):
+        while node is not None and not isinstance(node, ast.stmt):
+            node = self.parents.get(node)
+        return node
+
+    @cached_property
+    def _functions(self) -> dict[str, ast.AST]:
+        return {n.name: n for n in ast.walk(self.tree)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def _function_returns(self, call: ast.Call) -> list:
+        if not isinstance(call.func, ast.Name) or call.func.id not in self._functions:
+            return []
+        fn = self._functions[call.func.id]
+        return [n.value for n in _walk_scope(fn) if isinstance(n, ast.Return) and n.value is not None]
+
+
+def _op_of(node) -> str | None:
+    if isinstance(node, ast.BinOp):
+        return BINOPS.get(type(node.op))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return COMPARES.get(type(node.ops[0]))
+    if isinstance(node, ast.AugAssign):
+        return BINOPS.get(type(node.op))
+    return None
+
+
+def _walk_expr(node):
+    """Every node of an expression, without entering lambdas or comprehensions' bodies."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.Lambda,)):
+            stack.extend(ast.iter_child_nodes(n))
+
+
+def _walk_scope(scope):
+    """The nodes of one scope, without entering nested functions or classes."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+
+
+def _is_none_index(node) -> bool:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return True
+    return (isinstance(node, ast.Attribute) and node.attr == "newaxis") or (
+        isinstance(node, ast.Name) and node.id == "newaxis")
+
+
+def _makes_axes(node) -> bool:
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        return any(_is_none_index(p) for p in parts)
+    if isinstance(node, ast.Call):
+        return _call_name(node) in AXIS_MAKERS
+    return False
+
+
+def _call_name(call: ast.Call) -> str | None:
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    if isinstance(f, ast.Name):
+        return f.id
+    return None
+
+
+def _is_module(node) -> bool:
+    """``np``, ``torch``, ``np.linalg``, ``torch.nn.functional`` …: a function, not a method."""
+    if isinstance(node, ast.Name):
+        return node.id in _MODULES
+    return isinstance(node, ast.Attribute) and (node.attr in _MODULES or _is_module(node.value))
+
+
+def _sources(expr):
+    """The sub-expressions whose shape the expression inherits: through arithmetic,
+    unary functions, ``.values``/``[0]`` of torch's (values, indices) pairs, and casts."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.BinOp):
+            stack += [e.left, e.right]
+        elif isinstance(e, ast.UnaryOp):
+            stack.append(e.operand)
+        elif isinstance(e, ast.Attribute) and e.attr == "values":
+            stack.append(e.value)
+        elif isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant) and e.slice.value == 0:
+            stack.append(e.value)
+        elif isinstance(e, ast.Call) and _reduced_axes(e) is None and _elementwise_arg(e) is not None:
+            stack.append(_elementwise_arg(e))
+        else:
+            yield e
+
+
+#: element-wise calls that keep a reduction's shape (looked through when tracing evidence)
+_ELEMENTWISE = frozenset({
+    "sqrt", "exp", "log", "log1p", "expm1", "abs", "square", "clip", "clamp", "maximum",
+    "minimum", "float", "double", "half", "detach", "astype", "to", "type", "sigmoid", "tanh",
+    "relu", "negative", "reciprocal", "rsqrt", "pow", "power", "clamp_min", "clamp_max",
+    "cpu", "numpy", "contiguous", "clone", "copy", "asarray", "array", "tensor", "add", "sub",
+    "mul", "div", "true_divide", "divide", "multiply", "subtract",
+})
+
+
+def _elementwise_arg(call: ast.Call):
+    """The array argument an element-wise call keeps the shape of (None if not one)."""
+    if _call_name(call) not in _ELEMENTWISE:
+        return None
+    f = call.func
+    if isinstance(f, ast.Name) or _is_module(f.value):
+        return call.args[0] if call.args else None
+    return f.value
+
+
+def _literal_axes(node) -> tuple[int, ...] | None:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (value,)
+    if isinstance(value, (tuple, list)) and value and all(type(v) is int for v in value):
+        return tuple(value)
+    return None
+
+
+def _keyword(call: ast.Call, *names):
+    for kw in call.keywords:
+        if kw.arg in names:
+            return kw.value
+    return None
+
+
+def _reduced_axes(call: ast.Call) -> tuple[int, ...] | str | None:
+    """For a reduction call: the reduced axes (a tuple), ``'keepdims'``, ``'all'`` (no axis:
+    a scalar) or ``'unknown'``; ``None`` when the call is not a reduction."""
+    name = _call_name(call)
+    if name not in REDUCTIONS or not isinstance(call.func, ast.Attribute):
+        return None
+    keep = _keyword(call, "keepdims", "keepdim")
+    if keep is not None:
+        return "keepdims" if not (isinstance(keep, ast.Constant) and keep.value is False) else \
+            _axes_of(call, name)
+    return _axes_of(call, name)
+
+
+def _axes_of(call: ast.Call, name: str):
+    function_style = _is_module(call.func.value)
+    position = (1 if function_style else 0) + (1 if name in ("norm", "vector_norm") else 0)
+    axis = _keyword(call, "axis", "dim", "axes")
+    if axis is None and len(call.args) > position:
+        axis = call.args[position]
+    if axis is None:
+        return "all"
+    if not function_style and len(call.args) > position + 1:
+        extra = call.args[position + 1]  # torch: x.sum(1, True)
+        if isinstance(extra, ast.Constant) and extra.value is True:
+            return "keepdims"
+    axes = _literal_axes(axis)
+    return "unknown" if axes is None else axes
+
+
+def _verdict(reduced, rank: int) -> str | None:
+    if not isinstance(reduced, tuple):
+        return "aligned" if reduced == "keepdims" else None
+    source_rank = rank + len(set(reduced))
+    axes = sorted({a + source_rank if a < 0 else a for a in reduced})
+    return "aligned" if axes == list(range(len(axes))) else "misaligned"
+
+
+def _value_for(node, name: str):
+    """The value an assignment statement gives ``name`` (or None)."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            value = _target_value(target, node.value, name)
+            if value is not None:
+                return value
+    elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+        return _target_value(node.target, node.value, name)
+    return None
+
+
+def _target_value(target, value, name: str):
+    if isinstance(target, ast.Name) and target.id == name:
+        return value
+    if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name) \
+            and target.elts[0].id == name and isinstance(value, ast.Call):
+        return value  # values, indices = x.max(dim=1)
+    return None
