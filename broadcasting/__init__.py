@@ -13,4 +13,22 @@ from .shapes import BroadcastError, broadcast_shapes
 __version__ = "0.1.0"
 
 __all__ = ["broadcast_shapes", "BroadcastError", "explain", "Explanation", "Finding", "einsum",
-           "multiply", "unbroadcast"]
+           "multiply", "unbroadcast", "rewrite_source", "rewrite_function", "Rewrite",
+           "load_ipython_extension"]
+
+#: public names imported on first use (the rewriter needs libcst, slow to import)
+_LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'broadcasting' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext broadcasting``: registers the ``%%explicit`` cell magic (see
+    ``broadcasting.rewrite.magic``)."""
+    from .rewrite.magic import load_ipython_extension as load
+    load(ipython)

@@ -1,0 +1,311 @@
+"""``rewrite_source`` and ``rewrite_function``: trace one run, then make every implicit
+broadcasting ``*`` between arrays explicit.
+
+>>> import numpy as np
+>>> r = rewrite_source("y = a * B", {"a": np.ones(3), "B": np.ones((2, 3))})
+>>> print(r.source)
+import einops
+y = einops.einsum(a, B, "j, i j -> i j")  # y[i,j] = a[j] · B[i,j]
+>>> r.sites[0].shapes, r.sites[0].reason
+(((3,), (2, 3)), None)
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+import linecache
+import sys
+import textwrap
+import types
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..errors import RewriteError
+from ..trace import Site, instrument, trace_source
+from .forms import STYLES, Aliases
+from .transform import ChainRecord, transform
+
+__all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
+           "implicit_products", "syntax_check"]
+
+_IMPORTS = {"einops": ("einops", "import einops"), "numpy": ("np", "import numpy as np"),
+            "torch": ("torch", "import torch")}
+
+
+@dataclass(frozen=True)
+class RewriteSite:
+    """One ``*`` (or ``*=``) in the source. ``line``/``col`` are 1-based (col in characters)
+    and point at the start of the expression; ``shapes`` are the operand shapes of its first
+    recorded execution (None for a non-array operand, ``()`` when it never ran);
+    ``replacement`` is the explicit text of the chain it belongs to (None when kept) and
+    ``reason`` says why it was kept (None when rewritten)."""
+
+    line: int
+    col: int
+    text: str
+    shapes: tuple
+    replacement: str | None
+    reason: str | None
+    op: str = "*"
+    formula: str | None = None
+    executions: int = 0
+
+    @property
+    def rewritten(self) -> bool:
+        return self.replacement is not None
+
+    def __repr__(self) -> str:
+        what = self.replacement if self.rewritten else f"kept: {self.reason}"
+        return f"<RewriteSite {self.line}:{self.col} {self.text!r} -> {what}>"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The result of a rewrite: ``source`` (the explicit program), ``sites`` (one per ``*``)."""
+
+    original: str
+    source: str
+    sites: tuple[RewriteSite, ...]
+    style: str = "einops"
+    filename: str = "<source>"
+
+    @property
+    def changed(self) -> bool:
+        return self.source != self.original
+
+    @property
+    def rewritten(self) -> tuple[RewriteSite, ...]:
+        return tuple(s for s in self.sites if s.rewritten)
+
+    @property
+    def kept(self) -> tuple[RewriteSite, ...]:
+        """Sites between arrays that were kept (products of non-arrays are not listed)."""
+        return tuple(s for s in self.sites if not s.rewritten and s.reason not in _NOT_ARRAYS)
+
+    def diff(self, context: int = 3) -> str:
+        """The unified diff from the original to the rewritten program."""
+        return "".join(difflib.unified_diff(
+            self.original.splitlines(keepends=True), self.source.splitlines(keepends=True),
+            f"a/{self.filename}", f"b/{self.filename}", n=context))
+
+    def __repr__(self) -> str:
+        return (f"<Rewrite of {self.filename}: {len(self.rewritten)} of {len(self.sites)} `*` "
+                f"sites rewritten, {len(self.kept)} array products kept>")
+
+    def _repr_markdown_(self) -> str:
+        from .magic import markdown_of
+        return markdown_of(self)
+
+
+_NOT_ARRAYS = ("not a product between arrays", "a product of 0-d arrays: nothing is broadcast")
+
+
+def _module_aliases(namespace: dict) -> tuple[Aliases, set[str]]:
+    """Names under which the namespace already holds einops/numpy/torch, and the libraries
+    that need an import."""
+    found = {}
+    for name, value in (namespace or {}).items():
+        if isinstance(value, types.ModuleType) and value.__name__ in _IMPORTS and not name.startswith("_"):
+            found.setdefault(value.__name__, name)
+    names = {lib: found.get(lib, default) for lib, (default, _) in _IMPORTS.items()}
+    missing = {lib for lib in _IMPORTS if lib not in found}
+    return Aliases(names["einops"], names["numpy"], names["torch"]), missing
+
+
+def syntax_check(source: str, filename: str = "<source>") -> None:
+    """Raise :class:`RewriteError` ``file:line:col: syntax error: …`` if ``source`` does not parse."""
+    try:
+        compile(source, filename, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+    except SyntaxError as err:
+        raise RewriteError(f"{filename}:{err.lineno}:{err.offset}: syntax error: {err.msg}") from None
+
+
+def rewrite_source(source: str, namespace: dict | None = None, *, style: str = "einops",
+                   annotate: bool = True, filename: str = "<source>") -> Rewrite:
+    """Run ``source`` once (in ``namespace``, a fresh dict if None) recording every ``*``, then
+    rewrite each product between arrays as one explicit einsum (``style``: ``"einops"``,
+    ``"numpy"`` or ``"torch"``; numpy/torch emit the operands' own ``einsum``/``outer``).
+
+    The program's own exceptions propagate; a syntax error raises :class:`RewriteError`.
+
+    >>> import numpy as np
+    >>> r = rewrite_source("import numpy as np\\nz = np.ones(3) * np.ones((2, 1))", style="numpy")
+    >>> print(r.source.splitlines()[1])
+    z = np.einsum("j,i->ij", np.ones(3), np.ones((2, 1))[:, 0])  # z[i,j] = np.ones(3)[j] · np.ones((2, 1))[i,0]
+    """
+    _check_style(style)
+    syntax_check(source, filename)
+    namespace = {} if namespace is None else namespace
+    trace = trace_source(source, namespace, filename)
+    return rewrite_sites(source, trace.sites, namespace, style=style, annotate=annotate,
+                         filename=filename)
+
+
+def _check_style(style: str) -> None:
+    if style not in STYLES:
+        raise RewriteError(f"style {style!r} is not one of {', '.join(STYLES)}")
+
+
+def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None, *,
+                  style: str = "einops", annotate: bool = True, filename: str = "<source>",
+                  add_imports: bool = True) -> Rewrite:
+    """Rewrite ``source`` from sites already traced (or built from given shapes)."""
+    _check_style(style)
+    aliases, missing = _module_aliases(namespace or {})
+    try:
+        module, records = transform(source, sites, style, aliases, annotate)
+    except cst.ParserSyntaxError as err:
+        raise RewriteError(f"{filename}:{err.raw_line}:{err.raw_column + 1}: syntax error: "
+                           f"{err.message}") from None
+    new = source
+    if module is not None:
+        used = {lib for r in records if r.decision.rewritten for lib in r.decision.form.libraries}
+        if add_imports:
+            module = _add_imports(module, sorted(used & missing))
+        new = module.code
+    return Rewrite(source, new, _site_records(sites, records), style, filename)
+
+
+def _add_imports(module: cst.Module, libraries) -> cst.Module:
+    if not libraries:
+        return module
+    lines = [cst.parse_statement(_IMPORTS[lib][1] + "\n") for lib in libraries]
+    body = list(module.body)
+    at = 0
+    while at < len(body) and _is_header(body[at], at):
+        at += 1
+    if at < len(body) and at == 0 and body[0].leading_lines:
+        first = body[0]
+        lines[0] = lines[0].with_changes(leading_lines=first.leading_lines)
+        body[0] = first.with_changes(leading_lines=())
+    return module.with_changes(body=body[:at] + lines + body[at:])
+
+
+def _is_header(statement, position: int) -> bool:
+    """The module docstring and ``from __future__`` imports stay first."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) \
+            and small.module.value == "__future__":
+        return True
+    return position == 0 and isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _shapes_of(site: Site) -> tuple:
+    if not site.ran:
+        return ()
+    e = site.executions[0]
+    return tuple(o.shape if o.is_array else None for o in (e.left, e.right))
+
+
+def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[RewriteSite, ...]:
+    by_site = {id(s): r for r in records for s in r.sites}
+    out = []
+    for s in sites:
+        if s.op != "*":
+            continue
+        r = by_site.get(id(s))
+        reason = "not found in the syntax tree" if r is None else r.decision.reason
+        out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
+                               r.replacement if r is not None else None,
+                               reason, "*=" if s.augmented else "*",
+                               r.formula if r is not None else None, len(s.counts)))
+    return tuple(out)
+
+
+def implicit_products(sites) -> list[Site]:
+    """The ``*``/``*=`` sites that ran on two arrays (numpy or torch, 0-d included) of which at
+    least one has an axis: exactly the products the rewriter makes explicit.
+
+    >>> import numpy as np
+    >>> t = trace_source("y = a * b\\nz = a * 2.0", {"a": np.ones(3), "b": np.ones(3)})
+    >>> [s.text for s in implicit_products(t.sites)]
+    ['a * b']
+    """
+    out = []
+    for s in sites:
+        if s.op == "*" and any(e.left.is_array and e.right.is_array
+                               and (len(e.left.shape) or len(e.right.shape))
+                               for e in s.executions):
+            out.append(s)
+    return out
+
+
+# -- functions ------------------------------------------------------------------------------
+
+def _function_source(fn) -> str:
+    if not isinstance(fn, types.FunctionType):
+        raise RewriteError(f"rewrite_function takes a Python function, not {type(fn).__name__}")
+    if fn.__name__ == "<lambda>":
+        raise RewriteError("rewrite_function cannot take a lambda: its source is not a "
+                           "statement; define it with def")
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as err:
+        raise RewriteError(f"the source of {fn.__qualname__} is not available ({err}); "
+                           f"use rewrite_source on its text") from None
+    module = cst.parse_module(source)
+    body = [s.with_changes(decorators=()) if isinstance(s, cst.FunctionDef) else s
+            for s in module.body]
+    return module.with_changes(body=body).code
+
+
+def _globals_of(fn) -> dict:
+    namespace = dict(fn.__globals__)
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:  # an empty cell: not bound yet
+            pass
+    return namespace
+
+
+_COUNTER = [0]
+
+
+def rewrite_function(fn, *args, style: str = "einops", annotate: bool = True, **kwargs):
+    """Run ``fn(*args, **kwargs)`` once, traced, and return the explicit version of ``fn``:
+    a new function (same name, defaults and docstring) whose source is rewritten. The
+    source is on it as ``.source`` (``inspect.getsource`` works too) and the full
+    :class:`Rewrite` as ``.rewrite``. Globals and closure values are a snapshot of ``fn``'s.
+
+    >>> import numpy as np
+    >>> def scale(a, B):
+    ...     return a * B
+    >>> explicit = rewrite_function(scale, np.ones(3), np.ones((2, 3)))
+    >>> print(explicit.source.splitlines()[-1].strip())
+    return einops.einsum(a, B, "j, i j -> i j")  # C[i,j] = a[j] · B[i,j]
+    >>> explicit(np.ones(3), np.ones((2, 3))).shape
+    (2, 3)
+    """
+    _check_style(style)
+    source = _function_source(fn)
+    namespace = _globals_of(fn)
+    code, sites = instrument(source, f"<traced {fn.__qualname__}>")
+    from ..trace import TRACER_NAME, Tracer
+    namespace[TRACER_NAME] = Tracer(sites)
+    exec(code, namespace)  # defines the traced copy
+    namespace[fn.__name__](*args, **kwargs)
+    namespace.pop(TRACER_NAME, None)
+    rw = rewrite_sites(source, sites, namespace, style=style, annotate=annotate,
+                       filename=f"{fn.__qualname__}")
+    return _compile_function(fn, rw, namespace)
+
+
+def _compile_function(fn, rw: Rewrite, namespace: dict):
+    _COUNTER[0] += 1
+    filename = f"<explicit {fn.__qualname__} #{_COUNTER[0]}>"
+    linecache.cache[filename] = (len(rw.source), None, rw.source.splitlines(True), filename)
+    exec(compile(rw.source, filename, "exec"), namespace)
+    new = namespace[fn.__name__]
+    new.__qualname__, new.__module__ = fn.__qualname__, fn.__module__
+    new.__defaults__, new.__kwdefaults__ = fn.__defaults__, fn.__kwdefaults__
+    new.source, new.rewrite = rw.source, rw
+    return new
+
+
+if sys.version_info < (3, 10):  # pragma: no cover
+    raise ImportError("broadcasting.rewrite needs Python 3.10+")

@@ -1,0 +1,119 @@
+"""From traced sites to decisions: which `*` chains become which explicit form, and why not.
+
+A *chain* is Python's left-nested ``f0 * f1 * … * fn``; its sites are joined execution by
+execution (the left operand of an outer site is the result of the inner one) into the leaf
+operands of each run of the whole chain. Every run must give the same explicit text, else the
+chain is kept with its reason.
+
+>>> from broadcasting.trace import trace_source
+>>> import numpy as np
+>>> t = trace_source("y = 2.0 * x * W", {"x": np.ones(3), "W": np.ones((2, 3))})
+>>> runs = chain_runs([t.sites[1], t.sites[0]])
+>>> [[o.shape for o in run] for run in runs]
+[[None, (3,), (2, 3)]]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..explain import explain
+from ..shapes import BroadcastError, _broadcast
+from ..trace import Operand, Site
+from .forms import Aliases, Form, build_form
+
+__all__ = ["Decision", "chain_runs", "decide", "formula"]
+
+#: more runs than this in one chain are not enumerated (the chain is kept)
+MAX_RUNS = 256
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happens to one chain: its form (None when kept), the reason it is kept, the leaf
+    operands of its first run, and the index formula's template."""
+
+    form: Form | None
+    reason: str | None
+    leaves: tuple[Operand, ...] = ()
+    runs: int = 0
+
+    @property
+    def rewritten(self) -> bool:
+        return self.form is not None
+
+
+def _result(leaves) -> Operand:
+    arrays = [o for o in leaves if o.is_array]
+    if not arrays:
+        return Operand("number", "number")
+    try:
+        shape = _broadcast(tuple(o.shape for o in arrays))
+    except BroadcastError:
+        return Operand("other", "error")
+    return Operand(arrays[0].kind, "array", shape)
+
+
+def _joins(result: Operand, left: Operand) -> bool:
+    if result.is_array and result.shape == ():
+        return left.is_array and left.shape == () or left.kind == "number"  # numpy 0-d -> scalar
+    return result.is_array == left.is_array and result.shape == left.shape
+
+
+def chain_runs(sites: list[Site]) -> list[list[Operand]] | None:
+    """The leaf operands of each run of a chain whose sites are given innermost first
+    (None when there are more than ``MAX_RUNS``)."""
+    runs = [[e.left, e.right] for e in sites[0].executions]
+    for site in sites[1:]:
+        runs = [run + [e.right] for run in runs for e in site.executions
+                if _joins(_result(run), e.left)]
+        if len(runs) > MAX_RUNS:
+            return None
+    return runs
+
+
+def _describe(run) -> str:
+    return " * ".join(str(o.shape) if o.is_array else o.type_name for o in run)
+
+
+def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = False) -> Decision:
+    """The decision for one chain (sites innermost first)."""
+    if not sites[-1].ran:
+        return Decision(None, "never ran: no shapes were recorded")
+    runs = chain_runs(sites)
+    if runs is None:
+        return Decision(None, f"more than {MAX_RUNS} different operand patterns")
+    if not runs:
+        return Decision(None, "never ran to the end: no complete execution was recorded")
+    forms = [build_form(run, style, aliases, inplace) for run in runs]
+    reasons = {f for f in forms if isinstance(f, str)}
+    texts = {f.render(_names(len(runs[0]))) for f in forms if isinstance(f, Form)}
+    if reasons and not texts and len(reasons) == 1:
+        return Decision(None, reasons.pop(), tuple(runs[0]), len(runs))
+    if reasons or len(texts) > 1:
+        seen = "; ".join(_describe(r) for r in runs[:4])
+        return Decision(None, f"its executions need different explicit forms ({seen})",
+                        tuple(runs[0]), len(runs))
+    return Decision(forms[0], None, tuple(runs[0]), len(runs))
+
+
+def _names(n: int) -> list[str]:
+    return [f"__bc_x{k}" for k in range(n)]
+
+
+def formula(leaves, names, result: str | None) -> str:
+    """The index formula in the program's own names, ``·`` between factors, derived from the
+    plan (Python numbers are factors without indices).
+
+    >>> from broadcasting.trace import Operand
+    >>> a, B = Operand("numpy", "ndarray", (3,), "f"), Operand("numpy", "ndarray", (2, 3), "f")
+    >>> formula((Operand("number", "float"), a, B), ["0.5", "a", "B"], "C")
+    'C[i,j] = 0.5 · a[j] · B[i,j]'
+    """
+    shapes = [o.shape if o.is_array else () for o in leaves]
+    marks = [f"\x01{k}\x02" for k in range(len(leaves))]
+    e = explain(*shapes, names=tuple(marks) + ((result,) if result else ()))
+    text = e.index
+    text = text.replace(" * ", " · ")
+    for mark, name in zip(marks, names):
+        text = text.replace(mark, name)
+    return text

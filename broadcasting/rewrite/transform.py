@@ -1,0 +1,206 @@
+"""The libcst transformer: replace decided `*` chains, keep comments, annotate, add imports.
+
+Sites found by the tracer are matched to libcst nodes by the position of their operator token
+(tracer: 1-based line and column in characters; libcst: 0-based column in characters).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from ..trace import Site
+from .chains import Decision, decide, formula
+from .forms import Aliases
+
+__all__ = ["ChainRecord", "RewriteTransformer", "transform"]
+
+_ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.Integer, cst.Float,
+           cst.Imaginary, cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set)
+
+
+@dataclass
+class ChainRecord:
+    """One chain in the source: its sites (innermost first), decision and emitted text."""
+
+    sites: list[Site]
+    decision: Decision
+    inplace: bool = False
+    replacement: str | None = None
+    formula: str | None = None
+    names: list[str] = field(default_factory=list)
+
+
+def _comments(node) -> list[str]:
+    if node is None:
+        return []
+    if isinstance(node, cst.Comment):
+        return [node.value]
+    return [c for child in node.children for c in _comments(child)]
+
+
+def _atomic(node) -> bool:
+    return isinstance(node, _ATOMIC) or bool(getattr(node, "lpar", ()))
+
+
+def _is_mul(node) -> bool:
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply)
+
+
+class RewriteTransformer(cst.CSTTransformer):
+    """Rewrites the chains the decisions allow; records every chain it met."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: cst.Module, sites_at: dict, style: str, aliases: Aliases,
+                 annotate: bool, lines: list[str]):
+        super().__init__()
+        self.module, self.sites_at, self.style, self.aliases = module, sites_at, style, aliases
+        self.annotate, self.lines = annotate, lines
+        self.members: set[int] = set()
+        self.chains: dict[int, ChainRecord] = {}
+        self.results: dict[int, str] = {}
+        self.frames: list[list[str]] = []
+        self.fstring = 0
+
+    # -- statements: where annotations go -------------------------------------------------
+    def on_visit(self, node) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.frames.append([])
+        return super().on_visit(node)
+
+    def on_leave(self, original, updated):
+        out = super().on_leave(original, updated)
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            notes = self.frames.pop()
+            if notes and isinstance(out, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                out = _annotate(out, "# " + "; ".join(notes))
+        return out
+
+    def visit_FormattedString(self, node) -> None:
+        self.fstring += 1
+
+    def leave_FormattedString(self, original, updated):
+        self.fstring -= 1
+        return updated
+
+    def visit_Assign(self, node) -> None:
+        if len(node.targets) == 1:
+            self.results[id(node.value)] = self.module.code_for_node(node.targets[0].target)
+
+    def visit_AnnAssign(self, node) -> None:
+        if node.value is not None:
+            self.results[id(node.value)] = self.module.code_for_node(node.target)
+
+    # -- products ------------------------------------------------------------------------
+    def _site(self, operator) -> Site | None:
+        pos = self.get_metadata(PositionProvider, operator).start
+        return self.sites_at.get((pos.line, pos.column + 1))
+
+    def visit_BinaryOperation(self, node) -> None:
+        if not _is_mul(node):
+            return
+        if _is_mul(node.left):
+            self.members.add(id(node.left))
+        if id(node) in self.members:
+            return
+        spine = [node]
+        while _is_mul(spine[-1].left):
+            spine.append(spine[-1].left)
+        sites = [self._site(n.operator) for n in reversed(spine)]
+        if any(s is None for s in sites):
+            return
+        decision = self._decide(sites, inplace=False)
+        self.chains[id(node)] = ChainRecord(sites, decision)
+
+    def _decide(self, sites, inplace) -> Decision:
+        if self.fstring:
+            return Decision(None, "inside an f-string: left as written")
+        return decide(sites, self.style, self.aliases, inplace)
+
+    def leave_BinaryOperation(self, original, updated):
+        record = self.chains.get(id(original))
+        if record is None or not record.decision.rewritten:
+            return updated
+        leaves, comments = _flatten(updated)
+        text = self._render(record, original, leaves, comments, self.results.get(id(original)))
+        node = cst.parse_expression(text)
+        return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def visit_AugAssign(self, node) -> None:
+        if not isinstance(node.operator, cst.MultiplyAssign):
+            return
+        site = self._site(node.operator)
+        if site is not None:
+            self.chains[id(node)] = ChainRecord([site], self._decide([site], inplace=True), True)
+
+    def leave_AugAssign(self, original, updated):
+        record = self.chains.get(id(original))
+        if record is None or not record.decision.rewritten:
+            return updated
+        target = self.module.code_for_node(updated.target)
+        comments = {0: _comments(updated.operator)}
+        text = self._render(record, original, [updated.target, updated.value], comments, target)
+        whole = target if isinstance(updated.target, cst.Subscript) else f"{target}[...]"
+        return cst.Assign(targets=[cst.AssignTarget(cst.parse_expression(whole))],
+                          value=cst.parse_expression(text), semicolon=updated.semicolon)
+
+    def _render(self, record, original, leaves, comments, result) -> str:
+        texts = [self.module.code_for_node(leaf) for leaf in leaves]
+        atomic = [_atomic(leaf) for leaf in leaves]
+        start = self.get_metadata(PositionProvider, original).start.line
+        line = self.lines[start - 1] if start - 1 < len(self.lines) else ""
+        indent = line[:len(line) - len(line.lstrip())]
+        text = record.decision.form.render(texts, atomic, comments, indent)
+        record.replacement = text
+        names = [t if a else f"({t})" for t, a in zip(texts, atomic)]
+        record.names = names
+        record.formula = formula(record.decision.leaves, [" ".join(n.split()) for n in names],
+                                 result)
+        if self.annotate and self.frames:
+            self.frames[-1].append(record.formula)
+        return text
+
+
+def _flatten(node):
+    """Leaves of a left-nested `*` chain and the comments between them (leaf index -> list;
+    ``None`` for comments inside inner parentheses)."""
+    spine = [node]
+    while _is_mul(spine[-1].left):
+        spine.append(spine[-1].left)
+    spine.reverse()
+    leaves = [spine[0].left] + [n.right for n in spine]
+    comments: dict = {}
+    for k, n in enumerate(spine):
+        found = _comments(n.operator)
+        if found:
+            comments.setdefault(k, []).extend(found)
+        if n is not node:
+            inner = [c for part in (*n.lpar, *n.rpar) for c in _comments(part)]
+            if inner:
+                comments.setdefault(None, []).extend(inner)
+    return leaves, comments
+
+
+def _annotate(statement, comment: str):
+    if isinstance(statement, cst.SimpleStatementLine) and statement.trailing_whitespace.comment is None:
+        tw = statement.trailing_whitespace
+        return statement.with_changes(trailing_whitespace=cst.TrailingWhitespace(
+            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment), newline=tw.newline))
+    line = cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(comment))
+    return statement.with_changes(leading_lines=[*statement.leading_lines, line])
+
+
+def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool):
+    """Rewrite ``source`` given its traced sites. Returns ``(new_source, chain records)``; the
+    new source is ``None`` when nothing was rewritten."""
+    module = cst.parse_module(source)
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    sites_at = {(s.op_line, s.op_col): s for s in sites if s.op == "*"}
+    tr = RewriteTransformer(module, sites_at, style, aliases, annotate, source.splitlines())
+    new = wrapper.visit(tr)
+    records = list(tr.chains.values())
+    if not any(r.decision.rewritten for r in records):
+        return None, records
+    return new, records
