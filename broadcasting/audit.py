@@ -24,6 +24,7 @@ A ``# broadcasting: ok`` comment on the site's line turns its warnings into info
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import os
 import sys
@@ -105,11 +106,12 @@ class AuditReport:
         return json.dumps({"findings": [f.to_dict() for f in self.findings]}, ensure_ascii=False,
                           indent=2)
 
-    def format_text(self, show_info: bool = True) -> str:
+    def format_text(self, show_info: bool = True, show_scalars: bool = True) -> str:
         """Findings grouped by line: the source line, a caret under each operator, then each
-        finding with its suggestion; a summary line last."""
+        finding with its suggestion; a summary (of all findings) last."""
         lines = self.source.splitlines()
-        shown = [f for f in self.findings if show_info or f.is_warning]
+        shown = [f for f in self.findings if f.is_warning or (
+            show_info and (show_scalars or f.kind != "scalar"))]
         out = []
         for line in sorted({f.line for f in shown}):
             here = [f for f in shown if f.line == line]
@@ -242,11 +244,12 @@ def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
     if verdict != "misaligned":
         return None
     text = ctx.index.segment(node)
+    ref = text if ctx.index.name_of(node) else f"({text})"
     message = (f"{finding.message}; `{text}` is a reduction over a non-leading axis without "
                f"keepdims, so right-alignment puts it on the wrong axis")
     suggestion = (f"keep the reduced axis (keepdims=True in numpy, keepdim=True in torch), or "
-                  f"index it back: ({text})[:, None]; if the alignment is meant, write "
-                  f"({text})[None, :]")
+                  f"index it back: {ref}[:, None]; if the alignment is meant, write "
+                  f"{ref}[None, :]")
     return _finding(ctx, shapes, finding.kind, WARNING, message, suggestion)
 
 
@@ -377,7 +380,7 @@ def _run(code, sites, namespace) -> None:
 
 def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     """Audit the program in file ``path`` as ``python path`` would run it (``__main__``,
-    ``sys.argv``, its folder on ``sys.path``). A missing file or a syntax error raises
+    ``sys.argv``, its folder on ``sys.path``; what it prints goes to stderr). A missing file or a syntax error raises
     ``UsageError``; an exception of the program is kept in ``report.error``."""
     from .errors import UsageError
     try:
@@ -401,7 +404,8 @@ def _run_as_main(code, sites, path: str, argv) -> ProgramError | None:
     sys.argv = [path] + list(argv or [])
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
-        _run(code, sites, _namespace({}, path))
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is the report's
+            _run(code, sites, _namespace({}, path))
     except SystemExit as stop:
         if stop.code not in (None, 0):
             return ProgramError("SystemExit", str(stop.code), None)
