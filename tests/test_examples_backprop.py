@@ -9,7 +9,7 @@ from broadcasting.errors import UsageError
 from broadcasting.examples.backprop import (ACTIVATIONS, LOSSES, Network, autograd_gradients,
                                             batch_einsum_gradients, batched_broadcast_terms,
                                             broadcast_gradients, chain_rule, elementwise_jacobian,
-                                            jacobian_gradients)
+                                            jacobian_gradients, notebook_sample)
 
 NETWORKS = st.builds(Network, inputs=st.integers(1, 4), hidden=st.integers(1, 4),
                      batch=st.none() | st.integers(1, 4), activation=st.sampled_from(ACTIVATIONS),
@@ -17,16 +17,8 @@ NETWORKS = st.builds(Network, inputs=st.integers(1, 4), hidden=st.integers(1, 4)
 ROUTES_1_3 = (broadcast_gradients, jacobian_gradients)
 
 
-def _notebook():
-    """The seed's values: x = [1, 2], t = [1], and weights that reproduce its printed h and wout."""
-    x, t = torch.tensor([1.0, 2.0]), torch.tensor([1.0])
-    W = torch.tensor([[-1.0, 0.5, 1.0], [0.2, 0.59795, 1.18205]])
-    wout = torch.tensor([-1.3249, 0.1077, -1.4519])
-    return x, t, W, wout
-
-
 def test_notebook_numbers():
-    x, t, W, wout = _notebook()
+    x, t, W, wout = notebook_sample(library="torch").arrays
     assert torch.allclose(torch.relu(x @ W), torch.tensor([0.0, 1.6959, 3.3641]))
     expected_W = torch.tensor([[0.0, -0.0019, 0.0257], [0.0, -0.0038, 0.0513]])
     expected_wout = torch.tensor([0.0, -0.0300, -0.0595])

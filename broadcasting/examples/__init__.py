@@ -8,6 +8,6 @@ answers to the notebook's open questions, produced from the library's own object
 >>> Network(inputs=2, hidden=3)
 Network(inputs=2, hidden=3, batch=None, activation='relu', loss='squared')
 """
-from .backprop import FourWays, Gradients, Network, Sample, four_ways
+from .backprop import FourWays, Gradients, Network, Sample, four_ways, notebook_sample
 
-__all__ = ["Network", "Sample", "Gradients", "FourWays", "four_ways"]
+__all__ = ["Network", "Sample", "Gradients", "FourWays", "four_ways", "notebook_sample"]

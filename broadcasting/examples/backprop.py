@@ -42,7 +42,7 @@ __all__ = ["Network", "Sample", "Gradients", "FourWays", "four_ways", "ACTIVATIO
            "activate", "activation_derivative", "sigmoid", "loss_value", "loss_derivative",
            "notebook_gradients", "batched_broadcast_terms", "broadcast_gradients",
            "batch_einsum_gradients", "jacobian_gradients",
-           "autograd_gradients", "elementwise_jacobian", "chain_rule"]
+           "autograd_gradients", "elementwise_jacobian", "chain_rule", "notebook_sample"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 LOSSES = ("squared", "bce")
@@ -433,6 +433,24 @@ class Network:
         if route not in ROUTES:
             raise UsageError(f"route {route!r} is not one of {', '.join(ROUTES)}")
         return Gradients(*ROUTES[route](*sample.arrays, self.activation, self.loss))
+
+
+def notebook_sample(library: str = "numpy", dtype: str = "float32") -> Sample:
+    """The seed notebook's sample: ``x = [1, 2]``, target ``t = [1]``, ``wout`` as it printed, and
+    a ``W`` that reproduces its printed ``relu(h) = [0, 1.6959, 3.3641]`` (its own ``W`` was random).
+
+    >>> notebook_sample()
+    Sample(x(2,), t(1,), W(2, 3), wout(3,), numpy)
+    """
+    values = ([1.0, 2.0], [1.0], [[-1.0, 0.5, 1.0], [0.2, 0.59795, 1.18205]],
+              [-1.3249, 0.1077, -1.4519])
+    arrays = [np.asarray(v, dtype=dtype) for v in values]
+    if library == "torch":
+        import torch
+        arrays = [torch.from_numpy(a) for a in arrays]
+    elif library != "numpy":
+        raise UsageError(f"library {library!r} is not 'numpy' or 'torch'")
+    return Sample(*arrays)
 
 
 def four_ways(network: Network, sample: Sample, routes=tuple(ROUTES)) -> FourWays:
