@@ -23,7 +23,7 @@ import libcst as cst
 
 from ..errors import RewriteError
 from ..trace import Site, instrument, trace_source
-from .forms import STYLES, Aliases
+from .forms import STYLES, Aliases, classify
 from .transform import ChainRecord, transform
 
 __all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
@@ -152,6 +152,8 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
                   add_imports: bool = True) -> Rewrite:
     """Rewrite ``source`` from sites already traced (or built from given shapes)."""
     _check_style(style)
+    if not implicit_products(sites):  # nothing to do: not even parsed, byte for byte
+        return Rewrite(source, source, _site_records(sites, []), style, filename)
     aliases, missing = _module_aliases(namespace or {})
     try:
         module, records = transform(source, sites, style, aliases, annotate)
@@ -208,12 +210,21 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
         if s.op != "*":
             continue
         r = by_site.get(id(s))
-        reason = "not found in the syntax tree" if r is None else r.decision.reason
+        reason = _unmatched_reason(s) if r is None else r.decision.reason
         out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
                                r.replacement if r is not None else None,
                                reason, "*=" if s.augmented else "*",
                                r.formula if r is not None else None, len(s.counts)))
     return tuple(out)
+
+
+def _unmatched_reason(site: Site) -> str:
+    if not site.ran:
+        return "never ran: no shapes were recorded"
+    reasons = {classify((e.left, e.right)) for e in site.executions}
+    if reasons == {None}:
+        return "not found in the syntax tree"
+    return sorted(r for r in reasons if r)[0]
 
 
 def implicit_products(sites) -> list[Site]:

@@ -113,12 +113,12 @@ def _placeholders(n: int) -> list[str]:
 
 def classify(leaves) -> str | None:
     """Why a chain with these leaves is not an implicit array product (None if it is)."""
-    for o in leaves:
-        if o.kind == "other":
-            return f"an operand is a {o.type_name}, not an array or a number"
     arrays = [o for o in leaves if o.is_array]
     if len(arrays) < 2:
         return "not a product between arrays"
+    for o in leaves:
+        if o.kind == "other":
+            return f"an operand is a {o.type_name}, not an array or a number"
     if all(len(o.shape) == 0 for o in arrays):
         return "a product of 0-d arrays: nothing is broadcast"
     if len({o.kind for o in arrays}) > 1:
