@@ -1,7 +1,7 @@
 """The API reference page, generated from the docstrings of the public names.
 
->>> "## `broadcasting.explain`" in api_page()
-True
+>>> print(docstring_markdown("Use ``bc.explain``; see :func:`broadcasting.explain`."))
+Use `bc.explain`; see `broadcasting.explain`.
 """
 from __future__ import annotations
 
@@ -32,13 +32,8 @@ def docstring_markdown(doc: str | None) -> str:
     """A docstring as Markdown: ``>>>`` examples (with their output) become code blocks,
     ``literal`` and :func:`roles` become code spans, ``::`` blocks become code blocks.
 
-    >>> print(docstring_markdown("Add ``x``.\\n\\n>>> 1 + 1\\n2"))
-    Add `x`.
-    <BLANKLINE>
-    ```pycon
-    >>> 1 + 1
-    2
-    ```
+    >>> docstring_markdown("Add ``x``.\\n\\n>>> 1 + 1\\n2").splitlines()
+    ['Add `x`.', '', '```pycon', '>>> 1 + 1', '2', '```']
     """
     lines = inspect.cleandoc(doc or "").splitlines()
     out, k = [], 0

@@ -4,8 +4,9 @@ gradients agreeing, and the answers to the notebook's open questions. Every form
 :func:`broadcasting.explain` and :mod:`broadcasting.jacobian`; every number is computed here by
 :mod:`broadcasting.examples.backprop`.
 
->>> "## The four routes agree" in backprop_page()
-True
+>>> _chain(CHAIN_W).einsum
+',,j,j,ij->ij'
+
 """
 from __future__ import annotations
 

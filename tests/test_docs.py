@@ -1,0 +1,175 @@
+"""Tests of broadcasting.docs: the committed docs/ is current, every page has what the issue asks,
+its formulas and numbers come from the library and the corpus, and the site builds strictly."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import broadcasting as bc
+from broadcasting.cli import main
+from broadcasting.docs import PATTERNS, render
+from broadcasting.docs.markup import is_generated, md_header, svg_header
+from broadcasting.docs.pages import corpus_facts
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SECTIONS = ("## Aligned shapes", "## Index formula", "## Matrix form", "## einsum and einops",
+            "## numpy", "## torch, with the backward pass", "## Backward rule",
+            "## Verified by the corpus")
+REQUIRED = ("scalar-times-vector", "scalar-times-matrix", "hadamard", "row-vector-times-matrix",
+            "column-times-matrix", "column-times-row", "accidental-outer-product",
+            "size-one-stretch", "batch-times-matrix", "zero-size-axes", "vector-matmul-matrix",
+            "batched-matmul", "notebook-chain-dloss-dW")
+
+
+@pytest.fixture(scope="module")
+def site() -> dict[str, str]:
+    return render()
+
+
+def _page(site, slug: str) -> str:
+    (path,) = [p for p in site if p.startswith("patterns/") and p.endswith(f"-{slug}.md")]
+    return site[path]
+
+
+def test_committed_docs_are_current(site):
+    stale = [rel for rel, text in site.items()
+             if not (DOCS / rel).is_file() or (DOCS / rel).read_text(encoding="utf-8") != text]
+    extra = [p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*")
+             if p.suffix in (".md", ".svg") and p.relative_to(DOCS).as_posix() not in site]
+    assert not stale and not extra, (
+        f"docs/ is stale: changed {stale}, no longer generated {extra}; run `broadcasting docs build`")
+
+
+def test_every_generated_file_says_so_on_its_first_line(site):
+    for rel, text in site.items():
+        first = text.splitlines()[0]
+        assert first == (svg_header() if rel.endswith(".svg") else md_header()), rel
+        assert "broadcasting docs build" in first
+
+
+def test_the_issue_patterns_each_have_every_section(site):
+    assert len(PATTERNS) >= 13 and {p.slug for p in PATTERNS} >= set(REQUIRED)
+    for p in PATTERNS:
+        page = _page(site, p.slug)
+        positions = [page.index(s) for s in SECTIONS]
+        assert positions == sorted(positions), p.slug
+        assert f"](../diagrams/{p.slug}.svg)" in page and f"diagrams/{p.slug}.svg" in site
+
+
+def test_pattern_formulas_come_from_explain(site):
+    for p in PATTERNS:
+        e = bc.explain(*p.shapes, op=p.op, names=p.names)
+        page = _page(site, p.slug)
+        assert e.index in page and f"`{e.einsum}`" in page and f"`{e.einops}`" in page
+        assert f'data-latex="{e.latex}"' in page.replace("&quot;", '"')
+        for formula, adjoint in zip(e.backward, e.adjoints):
+            assert f"`{formula}`" in page and f"`{adjoint}`" in page
+        for line in e.table():
+            assert line in page
+
+
+def test_row_vector_page_states_the_column_scaling(site):
+    page = _page(site, "row-vector-times-matrix")
+    assert "C = B \\, \\operatorname{diag}(a)" in page and "column scaling" in page
+
+
+def test_code_samples_ran_and_agreed(site):
+    for p in PATTERNS:
+        outputs = re.findall(r"Output:\n\n```text\n(.*?)\n```", _page(site, p.slug), re.S)
+        assert len(outputs) == 2, p.slug
+        numpy_out, torch_out = outputs
+        assert numpy_out.endswith(" True") and "False" not in numpy_out, (p.slug, numpy_out)
+        # one torch.equal per operand: autograd == the backward einsum
+        assert torch_out.split("]) ", 1)[1].split() == ["True"] * len(p.shapes), (p.slug, torch_out)
+
+
+def test_corpus_counts_are_counted_from_the_corpus(site):
+    facts = corpus_facts()
+    if facts.problem:
+        pytest.fail(f"the committed corpus cannot be read: {facts.problem}")
+    from broadcasting.corpus import count_cases, pattern_of
+    for p in PATTERNS:
+        pattern = pattern_of(p.op, [list(s) for s in p.shapes])
+        n = count_cases(facts.cases, op=p.op, pattern=pattern)
+        assert f"**{n}** of the corpus's {count_cases(facts.cases, op=p.op)} `{p.op}` cases" in \
+            _page(site, p.slug)
+
+
+def test_math_is_mathml_never_raw_latex(site):
+    for rel, text in site.items():
+        if not rel.endswith(".md"):
+            continue
+        assert "$" not in text, rel
+        prose = re.sub(r"```.*?```", "", re.sub(r'data-latex="[^"]*"', "", text), flags=re.S)
+        assert not re.search(r"\\(frac|sum|operatorname|partial|delta|odot)", prose), rel
+        for m in re.findall(r"<math .*?</math>", text):
+            ET.fromstring(m)  # well-formed MathML
+
+
+def test_svgs_are_valid_xml_with_a_title(site):
+    for rel, text in site.items():
+        if rel.endswith(".svg"):
+            root = ET.fromstring(text)
+            assert root.find("{http://www.w3.org/2000/svg}title").text, rel
+
+
+def test_backprop_page_has_its_parts(site):
+    page = site["backprop.md"]
+    for part in ("## The chain rule, one `*` at a time", "## The Jacobian of h = x @ W",
+                 "**Full**", "**Compact**", "**Vector-Jacobian product**",
+                 "## The four routes agree", "## Answers to the notebook's open questions"):
+        assert part in page
+    assert "**no**" not in page  # every route agreed with autograd
+    assert "[[1., 1., 1.],\n [2., 2., 2.]]" in page  # the notebook's compact J for x = [1, 2]
+
+
+def test_index_lists_every_command_and_pattern(site):
+    page = site["index.md"]
+    assert "### `broadcasting explain`" in page and "### `broadcasting docs`" in page
+    for k, p in enumerate(PATTERNS):
+        assert f"(patterns/{k + 1:02d}-{p.slug}.md)" in page
+
+
+def test_cli_build_is_deterministic_and_never_overwrites_a_users_file(tmp_path, capsys):
+    out = tmp_path / "docs"
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first
+    mine = out / "index.md"
+    mine.write_text("# my own notes\n", encoding="utf-8")
+    assert main(["docs", "build", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "was not generated by `broadcasting docs build`" in err and len(err.splitlines()) == 1
+    assert mine.read_text(encoding="utf-8") == "# my own notes\n"
+    assert is_generated((out / "api.md").read_text(encoding="utf-8").splitlines()[0])
+
+
+def test_mkdocs_build_strict(tmp_path):
+    if shutil.which("mkdocs") is None and not _has("mkdocs"):
+        message = "MKDOCS BUILD NOT CHECKED: mkdocs is not installed (pip install '.[docs]')"
+        warnings.warn(message)
+        pytest.skip(message)
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f",
+                           str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix" / "index.html").read_text()
+    assert "<math" in html and "row-vector-times-matrix.svg" in html
+    assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
