@@ -37,7 +37,7 @@ from .shapes import STRETCHED, BroadcastError, format_shape
 from .trace import TRACER_NAME, Site, Tracer, instrument
 
 __all__ = ["AuditFinding", "AuditReport", "ProgramError", "audit_source", "audit_program",
-           "audit_sites", "WARNING", "INFO"]
+           "audit_sites", "describe_copies", "WARNING", "INFO"]
 
 WARNING = "warning"
 INFO = "info"
@@ -258,7 +258,12 @@ def _describe(e) -> str:
     return f"{ops} -> {format_shape(e.result_shape)}"
 
 
-def _copies(e) -> str:
+def describe_copies(e) -> str:
+    """Which operand is copied along which axes, in words (shared with ``strict``).
+
+    >>> describe_copies(explain((3,), (2, 1)))
+    'a is copied along new axis i (2); B is copied along axis j (1 -> 3)'
+    """
     sizes = e.plan.sizes
     parts = []
     for o in e.plan.operands:
@@ -285,7 +290,7 @@ def _ordinary(ctx, shapes, e) -> AuditFinding:
     p, q = e.plan.operands
     crossed = any(lab in q.labels for lab in p.stretched) and any(lab in p.labels for lab in q.stretched)
     kind = "outer-product" if crossed else "broadcast"
-    return _finding(ctx, shapes, kind, INFO, f"{_describe(e)}: {_copies(e)}; {e.index}",
+    return _finding(ctx, shapes, kind, INFO, f"{_describe(e)}: {describe_copies(e)}; {e.index}",
                     f"ordinary broadcasting; explicitly: {_explicit_form(e)}")
 
 
@@ -307,7 +312,7 @@ def _judge_matmul(ctx, shapes) -> AuditFinding | None:
     e = explain(*shapes, op="@", names=_names(ctx, shapes))
     args = ", ".join(f"{o.name}{o.index_text}" for o in plan.operands)
     return _finding(ctx, shapes, "matmul-batch", INFO,
-                    f"{_describe(e)}: batch axes broadcast; {_copies(e)}",
+                    f"{_describe(e)}: batch axes broadcast; {describe_copies(e)}",
                     f"explicitly: einsum('{plan.einsum}', {args})")
 
 
