@@ -5,13 +5,12 @@ All three give the dtype that ``*`` gives for the same operands.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
-from functools import lru_cache, reduce
+from functools import lru_cache
 
 from .backends import backend_for
 from .plan import make_plan
-from .shapes import BroadcastError, _broadcast, as_shape, format_shape
+from .shapes import BroadcastError, _broadcast, _combine, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]
 
@@ -31,6 +30,7 @@ class EinsumPlan:
     sizes: tuple[tuple[str, int], ...]
     elementwise: bool
     views: tuple[tuple[tuple[int, ...], tuple[int, ...]] | None, ...]  # (permutation, shape)
+    direct: bool  # elementwise, every operand already lined up: the native * is the einsum
 
     def __repr__(self) -> str:
         kind = "elementwise" if self.elementwise else "contraction"
@@ -106,7 +106,8 @@ def _parse(equation: str, shapes: tuple) -> EinsumPlan:
     sizes = _check_sizes(equation, inputs, output, shapes)
     elementwise = all(set(t) <= set(output) and len(set(t)) == len(t) for t in inputs)
     views = tuple(_view(term, output, sizes) for term in inputs) if elementwise else ()
-    return EinsumPlan(equation, inputs, output, tuple(sizes.items()), elementwise, views)
+    direct = elementwise and all(v is None for v in views)
+    return EinsumPlan(equation, inputs, output, tuple(sizes.items()), elementwise, views, direct)
 
 
 def _view(term: str, output: str, sizes: dict[str, int]):
@@ -138,18 +139,37 @@ def einsum(equation: str, *operands):
     >>> einsum(",j->j", 2.0, a).dtype
     dtype('float32')
     """
-    plan = _parse(equation, tuple(_shape(x) for x in operands))
-    backend = backend_for(operands)
+    plan = _parse(equation, _shapes(operands))
     if plan.elementwise and operands:
-        result = operands[0] if plan.views[0] is None else _line_up(backend, operands[0], plan.views[0])
-        for x, view in zip(operands[1:], plan.views[1:]):
-            result = result * (x if view is None else _line_up(backend, x, view))
+        if plan.direct:  # already lined up: the native product is the einsum
+            result = operands[0]
+            try:
+                for x in operands[1:]:
+                    result = result * x
+            except TypeError:
+                backend_for(operands)  # says which operands do not mix
+                raise
+        else:
+            backend = backend_for(operands)
+            result = _line_up(backend, operands[0], plan.views[0])
+            for x, view in zip(operands[1:], plan.views[1:]):
+                result = result * _line_up(backend, x, view)
         if hasattr(result, "shape"):
             return result
+    backend = backend_for(operands)
     return backend.einsum(plan.equation, operands, backend.result_dtype(operands))
 
 
+def _shapes(operands) -> tuple:
+    try:
+        return tuple([x.shape for x in operands])
+    except AttributeError:  # Python numbers
+        return tuple([_shape(x) for x in operands])
+
+
 def _line_up(backend, x, view):
+    if view is None:
+        return x
     order, shape = view
     return backend.reshape(backend.permute(x, order), shape)
 
@@ -170,8 +190,11 @@ def multiply(*operands):
     """
     if not operands:
         raise BroadcastError("multiply needs at least one operand")
-    _checked_shapes(tuple(_shape(x) for x in operands))
-    return reduce(operator.mul, operands)
+    _checked_shapes(_shapes(operands))
+    result = operands[0]
+    for x in operands[1:]:
+        result = result * x
+    return result
 
 
 def unbroadcast(grad, shape):
@@ -186,7 +209,7 @@ def unbroadcast(grad, shape):
     """
     shape = as_shape(shape)
     gshape = tuple(_shape(grad))
-    if len(shape) > len(gshape) or _broadcast((shape, gshape)) != gshape:
+    if len(shape) > len(gshape) or _combine((shape, gshape)) != gshape:
         raise BroadcastError(f"cannot unbroadcast a gradient of shape {format_shape(gshape)} to "
                              f"{format_shape(shape)}: {format_shape(shape)} does not broadcast to "
                              f"{format_shape(gshape)}; give the shape of the operand that was broadcast")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -122,18 +123,24 @@ def _suggestion(shapes: Sequence[tuple[int, ...]], k: int) -> str:
 
 
 def _fits(shapes: Sequence[tuple[int, ...]]) -> bool:
-    try:
-        _broadcast(tuple(shapes))
-    except BroadcastError:
-        return False
-    return True
+    return not isinstance(_combine(tuple(shapes)), _Conflict)
 
 
-@lru_cache(maxsize=4096)
-def _broadcast(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+@dataclass(frozen=True)
+class _Conflict:
+    """Where broadcasting failed: the operand that set the size, the one that clashed, the axis."""
+
+    first: int
+    second: int
+    axis: int  # negative, counted from the right
+    sizes: tuple[int, int]
+
+
+def _combine(shapes: tuple[tuple[int, ...], ...]):
+    """The broadcast shape, or a :class:`_Conflict` (no message built: this runs in loops)."""
     ndim = max((len(s) for s in shapes), default=0)
     result = [1] * ndim
-    owner = [None] * ndim  # which operand set each result size
+    owner = [0] * ndim  # which operand set each result size
     for k, shape in enumerate(shapes):
         offset = ndim - len(shape)
         for axis, size in enumerate(shape):
@@ -143,12 +150,20 @@ def _broadcast(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
             if result[r] == 1:
                 result[r], owner[r] = size, k
                 continue
-            j = owner[r]
-            raise BroadcastError(
-                f"cannot broadcast operand {j} of shape {format_shape(shapes[j])} with operand {k} "
-                f"of shape {format_shape(shape)}: axis {r - ndim} has {result[r]} vs {size} "
-                f"(neither is 1)" + _suggestion(list(shapes), k))
+            return _Conflict(owner[r], k, r - ndim, (result[r], size))
     return tuple(result)
+
+
+@lru_cache(maxsize=4096)
+def _broadcast(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    result = _combine(shapes)
+    if isinstance(result, _Conflict):
+        j, k = result.first, result.second
+        raise BroadcastError(
+            f"cannot broadcast operand {j} of shape {format_shape(shapes[j])} with operand {k} "
+            f"of shape {format_shape(shapes[k])}: axis {result.axis} has {result.sizes[0]} vs "
+            f"{result.sizes[1]} (neither is 1)" + _suggestion(list(shapes), k))
+    return result
 
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:

@@ -29,12 +29,17 @@ class TorchBackend(Backend):
         import torch
         # torch.einsum promotes a 0-d float64 tensor with float32 to float64, * does not:
         # bring every operand to the dtype * gives before contracting.
-        ops = [x.to(dtype) if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=dtype)
+        # torch has no bool or complex32 contraction: work wider, then come back
+        work = {torch.bool: torch.int64, torch.complex32: torch.complex64}.get(dtype, dtype)
+        ops = [x.to(work) if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=work)
                for x in operands]
         device = next((x.device for x in operands if isinstance(x, torch.Tensor)), None)
         if device is not None:
             ops = [x.to(device) for x in ops]
-        return torch.einsum(equation, *ops)
+        out = torch.einsum(equation, *ops)
+        if dtype == torch.bool:
+            return out != 0
+        return out if out.dtype == dtype else out.to(dtype)  # integer sums promote to int64
 
     def result_dtype(self, operands):
         import torch

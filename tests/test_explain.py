@@ -1,0 +1,228 @@
+"""Every notation of an explanation, evaluated numerically against numpy, torch and einops."""
+import json
+from functools import reduce
+
+import einops
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import broadcasting as bc
+from oracles import eval_index_formula, eval_matrix_form, matrix_values
+
+ELEMENTWISE = st.integers(1, 4).flatmap(lambda n: mutually_broadcastable_shapes(
+    num_shapes=n, min_dims=0, max_dims=4, min_side=0, max_side=3))
+MATMUL = mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=3, min_side=0,
+                                       max_side=3)
+
+
+def arrays_for(shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s) for s in shapes]
+
+
+def check_all_einsums(e, arrays, expected):
+    ops = e.einsum_operands(*arrays)
+    np.testing.assert_allclose(np.einsum(e.einsum, *ops), expected, atol=1e-12)
+    np.testing.assert_allclose(bc.einsum(e.einsum, *ops), expected, atol=1e-12)
+    np.testing.assert_allclose(einops.einsum(*ops, e.einops), expected, atol=1e-12)
+    tops = [torch.from_numpy(np.array(x)) for x in ops]
+    np.testing.assert_allclose(torch.einsum(e.einsum, *tops).numpy(), expected, atol=1e-12)
+    np.testing.assert_allclose(bc.einsum(e.einsum, *tops).numpy(), expected, atol=1e-12)
+    for x, o in zip(ops, e.operands):  # no label is ever size-1-broadcast
+        assert x.shape == tuple(e.plan.sizes[lab] for lab in o.labels)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ELEMENTWISE)
+def test_product_notations(data):
+    shapes = data.input_shapes
+    arrays = arrays_for(shapes)
+    expected = reduce(np.multiply, arrays)
+    e = bc.explain(*shapes)
+    assert e.result_shape == expected.shape == data.result_shape
+    check_all_einsums(e, arrays, expected)
+    if expected.size <= 81:
+        got = eval_index_formula(e.index, "*", arrays, e.plan.sizes)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    if len(e.result_shape) <= 2:
+        got = eval_matrix_form(e.matrix, matrix_values(e, arrays), e.result_shape)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    else:
+        assert e.matrix is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(MATMUL)
+def test_matmul_notations(data):
+    shapes = data.input_shapes
+    arrays = arrays_for(shapes)
+    expected = np.matmul(*arrays)
+    e = bc.explain(*shapes, op="@")
+    assert e.result_shape == expected.shape
+    assert e.result_shape == tuple(torch.matmul(*map(torch.from_numpy, arrays)).shape)
+    check_all_einsums(e, arrays, expected)
+    if expected.size * max(1, shapes[0][-1]) <= 200:
+        np.testing.assert_allclose(eval_index_formula(e.index, "@", arrays, e.plan.sizes), expected,
+                                   atol=1e-12)
+    if max(map(len, shapes)) <= 2:
+        np.testing.assert_allclose(eval_matrix_form(e.matrix, matrix_values(e, arrays),
+                                                    e.result_shape), expected, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ELEMENTWISE, st.sampled_from(["+", "-"]))
+def test_sum_notations(data, op):
+    shapes = data.input_shapes
+    arrays = arrays_for(shapes)
+    expected = reduce(np.add if op == "+" else np.subtract, arrays)
+    e = bc.explain(*shapes, op=op)
+    assert e.einsum is None and e.einops is None
+    if expected.size <= 81:
+        np.testing.assert_allclose(eval_index_formula(e.index, op, arrays, e.plan.sizes), expected)
+    if len(e.result_shape) <= 2:
+        got = eval_matrix_form(e.matrix, matrix_values(e, arrays), e.result_shape)
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def _torch_grads(shapes, op, seed=1):
+    xs = [torch.from_numpy(a).requires_grad_() for a in arrays_for(shapes)]
+    func = {"*": torch.mul, "+": torch.add, "@": torch.matmul}[op]
+    out = reduce(func, xs)
+    grad = torch.from_numpy(np.random.default_rng(seed).standard_normal(tuple(out.shape)))
+    out.backward(grad)
+    return [x.detach() for x in xs], grad, [x.grad for x in xs]
+
+
+def _check_adjoints(shapes, op):
+    xs, grad, expected = _torch_grads(shapes, op)
+    e = bc.explain(*shapes, op=op)
+    ops = e.einsum_operands(*xs)
+    for k, (eq, want) in enumerate(zip(e.adjoints, expected)):
+        inputs = [grad] + [x for j, x in enumerate(ops) if j != k] if op != "+" else [grad]
+        got = torch.einsum(eq, *inputs).reshape(shapes[k])
+        torch.testing.assert_close(got, want)
+        torch.testing.assert_close(bc.unbroadcast(grad, shapes[k]), want) if op == "+" else None
+
+
+@settings(max_examples=80, deadline=None)
+@given(ELEMENTWISE, st.sampled_from(["*", "+"]))
+def test_adjoints_against_autograd(data, op):
+    _check_adjoints(data.input_shapes, op)
+
+
+@settings(max_examples=80, deadline=None)
+@given(MATMUL)
+def test_matmul_adjoints_against_autograd(data):
+    _check_adjoints(data.input_shapes, "@")
+
+
+@pytest.mark.parametrize("shapes, match", [
+    (((), (3,)), "0-d"),
+    (((2, 3), (2, 3)), "contracted axis has 3 vs 2"),
+    (((2, 2, 3), (3, 3, 4)), r"batch axes \(2,\) and \(3,\) do not broadcast"),
+    (((3,), (2,)), "contracted axis has 3 vs 2"),
+])
+def test_matmul_errors(shapes, match):
+    with pytest.raises(bc.BroadcastError, match=match):
+        bc.explain(*shapes, op="@")
+    with pytest.raises((ValueError, RuntimeError)):
+        np.matmul(*(np.ones(s) for s in shapes))
+
+
+def test_seed_vector_times_matrix():
+    a = torch.tensor([0.5, 1, 2])
+    B = torch.tensor([[1.0, 1, 1], [2, 2, 2]])
+    e = bc.explain(a, B)
+    assert e.index == "C[i,j] = a[j] * B[i,j]"
+    assert e.latex == "C_{ij} = a_{j} B_{ij}"
+    assert e.matrix == "C = B \\, \\operatorname{diag}(a)"
+    assert e.matrix_form.case == "column scaling"
+    assert e.adjoints == ("ij,ij->j", "ij,j->ij")
+    torch.testing.assert_close(B @ torch.diag(a), a * B)
+
+
+def test_names_and_matmul_forms():
+    e = bc.explain((2,), (2, 3), op="@", names=("x", "W", "h"))
+    assert e.index == "h[j] = Σ_i x[i] * W[i,j]"
+    assert e.latex == "h_{j} = \\sum_{i} x_{i} W_{ij}"
+    assert e.einsum == "i,ij->j" and e.einops == "i, i j -> j"
+    assert e.matrix == "h = x^\\top W" and e.matrix_form.case == "row vector times matrix"
+    assert bc.explain((2, 3), (3,), op="@").matrix_form.case == "matrix times vector"
+    assert bc.explain((3,), (3,), op="@").matrix_form.case == "inner product"
+    assert bc.explain((4, 2, 3), (3, 5), op="@").matrix is None
+    named = bc.explain((3,), (2, 3), names=["dscore_dhact", "dh_dW"])
+    assert named.index == "C[i,j] = dscore_dhact[j] * dh_dW[i,j]"
+    assert named.latex == "C_{ij} = \\mathrm{dscore\\_dhact}_{j} \\mathrm{dh\\_dW}_{ij}"
+    with pytest.raises(bc.BroadcastError, match="do not fit 2 operands"):
+        bc.explain((3,), (2, 3), names=("a",))
+
+
+@pytest.mark.parametrize("shapes, case", [
+    (((), (3,)), "scalar multiple"), (((), (2, 3)), "scalar multiple"),
+    (((2, 3), (2, 3)), "Hadamard product"), (((3,), (2, 3)), "column scaling"),
+    (((2, 1), (2, 3)), "row scaling"), (((2, 1), (1, 3)), "outer product"),
+    (((3,), (3, 1)), "outer product"), (((2, 1), (3,), (2, 3)), "row and column scaling"),
+    (((3,), (3,)), "Hadamard product"), (((), ()), "scalar product"),
+])
+def test_matrix_cases(shapes, case):
+    assert bc.explain(*shapes).matrix_form.case == case
+
+
+def test_stretched_axes_are_indexed_not_broadcast():
+    e = bc.explain((1, 3), (2, 1))
+    assert e.index == "C[i,j] = A[0,j] * B[i,0]"
+    assert e.einsum == "j,i->ij"
+    assert [o.index_text for o in e.operands] == ["[0]", "[:, 0]"]
+    a, B = np.arange(3.0).reshape(1, 3), np.arange(2.0).reshape(2, 1)
+    ops = e.einsum_operands(a, B)
+    assert [x.shape for x in ops] == [(3,), (2,)]
+
+
+def test_einsum_operands_refuses_wrong_shapes_and_keeps_0d_arrays():
+    e = bc.explain((1, 3), (2, 1))
+    with pytest.raises(bc.BroadcastError, match="has shape"):
+        e.einsum_operands(np.ones((1,)), np.ones((2, 1)))
+    e = bc.explain((1,), (2, 3))
+    (a, _) = e.einsum_operands(np.ones((1,)), np.ones((2, 3)))
+    assert isinstance(a, np.ndarray) and a.shape == ()  # a 0-d array, not a numpy scalar
+    assert einops.einsum(a, np.ones((2, 3)), e.einops).shape == (2, 3)
+
+
+def test_warnings():
+    w = bc.explain((5,), (5, 1)).warnings
+    assert [x.kind for x in w] == ["accidental-outer-product", "ambiguous-alignment"]
+    assert w[0].message == "a(5,) * B(5, 1) -> (5, 5) is an outer product: each operand is copied along an axis the other has"
+    assert w[0].suggestion == ("if elementwise was meant, use B[:, 0]; if the outer product is "
+                               "meant, make the new axes explicit: a[None, :]")
+    assert [x.kind for x in bc.explain((4, 4), (4,), op="/").warnings] == ["ambiguous-alignment"]
+    assert bc.explain((8, 3), (3,), op="+").warnings == ()       # a bias row on a batch
+    assert bc.explain((), (4, 4)).warnings == ()                 # scalar scaling
+    assert bc.explain((5, 3), (5, 1), op="-").warnings == ()     # keepdims reduction
+    assert bc.explain((2, 1), (1, 3)).warnings == ()             # an explicit outer product
+
+
+def test_to_dict_str_markdown_repr():
+    e = bc.explain((3,), (2, 3))
+    d = json.loads(json.dumps(e.to_dict()))
+    assert d["einsum"] == "j,ij->ij" and d["result"]["shape"] == [2, 3]
+    assert d["operands"][0]["axes"] == [{"label": "j", "size": 3, "role": "match"}]
+    assert d["operands"][0]["new"] == ["i"] and d["matrix_case"] == "column scaling"
+    text = str(e)
+    assert "a  (3,)    ·  3" in text and "C[i,j] = a[j] * B[i,j]" in text and "ij,ij->j" in text
+    md = e._repr_markdown_()
+    assert "$$C_{ij} = a_{j} B_{ij}$$" in md and "| `a` | `(3,)` | · | 3 |" in md
+    assert repr(e) == "<Explanation a(3,) * B(2, 3) -> (2, 3): C[i,j] = a[j] * B[i,j]>"
+    assert bc.explain(np.ones(3), torch.ones(2, 3)) is e  # cached on shapes
+
+
+def test_bad_operands():
+    with pytest.raises(bc.BroadcastError, match="operand 1"):
+        bc.explain((3,), "x")
+    with pytest.raises(bc.BroadcastError, match="operator '%%' is not supported"):
+        bc.explain((3,), (3,), op="%%")
+    with pytest.raises(bc.BroadcastError, match="at least one"):
+        bc.explain()

@@ -1,0 +1,145 @@
+"""The explicit runtime: values and dtypes equal to `*`, refusals of implicit broadcasting."""
+import operator
+from functools import reduce
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import broadcasting as bc
+from broadcasting.explicit import parse_equation
+
+DTYPES = ["bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64",
+          "complex64", "complex128"]
+NUMBERS = [True, 3, 1.5, 2j]
+
+
+def _np(dtype, shape):
+    return (np.arange(int(np.prod(shape))).reshape(shape) % 3 + 1).astype(dtype)
+
+
+def _torch(dtype, shape):
+    return torch.from_numpy(np.asarray(_np(dtype, shape)))
+
+
+@pytest.mark.parametrize("left", DTYPES)
+@pytest.mark.parametrize("right", DTYPES + ["0d-float64", "0d-int64", "0d-complex128"] + NUMBERS)
+def test_dtype_of_multiply_and_einsum_equals_star(left, right):
+    for make in (_np, _torch):
+        a = make(left, (2, 3))
+        if isinstance(right, str) and right.startswith("0d-"):
+            b, eq = make(right[3:], ()), "ij,->ij"
+        elif isinstance(right, str):
+            b, eq = make(right, (3,)), "ij,j->ij"
+        else:
+            b, eq = right, "ij,->ij"
+        try:
+            expected = a * b
+        except (TypeError, RuntimeError):  # e.g. torch refuses some bool/uint mixes
+            continue
+        got = bc.multiply(a, b)
+        assert got.dtype == expected.dtype
+        assert bc.einsum(eq, a, b).dtype == expected.dtype, (make.__name__, left, right)
+        summed = bc.einsum(eq.replace("->ij", "->i"), a, b)  # the contraction path
+        assert summed.dtype == expected.dtype, (make.__name__, left, right, "contraction")
+        if str(expected.dtype).split('.')[-1] not in ('float16', 'complex32'):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(expected))
+
+
+def test_dtype_traps():
+    f32 = np.ones((2, 3), dtype=np.float32)
+    assert np.einsum(",ij->i", 2.0, f32).dtype == np.float64  # the trap …
+    assert bc.einsum(",ij->i", 2.0, f32).dtype == np.float32   # … avoided
+    t32 = torch.ones(2, 3)
+    s64 = torch.tensor(2.0, dtype=torch.float64)
+    assert torch.einsum(",ij->i", s64, t32).dtype == torch.float64
+    assert bc.einsum(",ij->i", s64, t32).dtype == torch.float32
+    torch.testing.assert_close(bc.einsum(",ij->i", s64, t32), torch.full((2,), 6.0))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda n: mutually_broadcastable_shapes(
+    num_shapes=n, max_dims=4, min_side=0, max_side=3)))
+def test_multiply_and_einsum_values(data):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in data.input_shapes]
+    expected = reduce(operator.mul, arrays)
+    np.testing.assert_array_equal(bc.multiply(*arrays), expected)
+    e = bc.explain(*arrays)
+    np.testing.assert_allclose(bc.einsum(e.einsum, *e.einsum_operands(*arrays)), expected, rtol=1e-6)
+    tensors = [torch.from_numpy(a) for a in arrays]
+    torch.testing.assert_close(bc.multiply(*tensors), reduce(operator.mul, tensors))
+    torch.testing.assert_close(bc.einsum(e.einsum, *e.einsum_operands(*tensors)),
+                               reduce(operator.mul, tensors))
+
+
+def test_einsum_refuses_size_one_broadcasting():
+    with pytest.raises(bc.BroadcastError, match="label 'j' has size 1 in operand 0 .* but 3 in operand 1"):
+        bc.einsum("j,ij->ij", np.ones(1), np.ones((2, 3)))
+    with pytest.raises(bc.BroadcastError, match="label 'i' has size 2 .* but 3"):
+        bc.einsum("i,i->i", torch.ones(2), torch.ones(3))
+    with pytest.raises(bc.BroadcastError, match="'...'"):
+        bc.einsum("...j,j->...j", np.ones((2, 3)), np.ones(3))
+    with pytest.raises(bc.BroadcastError, match="names 2 operands but 1"):
+        bc.einsum("i,i->i", np.ones(2))
+    with pytest.raises(bc.BroadcastError, match="operand 0 has shape \\(2, 3\\) \\(2 axes\\)"):
+        bc.einsum("i->i", np.ones((2, 3)))
+    with pytest.raises(bc.BroadcastError, match="output label 'k' is in no operand"):
+        bc.einsum("i->k", np.ones(2))
+    with pytest.raises(TypeError, match="convert one side"):
+        bc.einsum("i,i->i", np.ones(2), torch.ones(2))
+
+
+def test_einsum_general_forms():
+    A = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(bc.einsum("ij->ji", A), A.T)
+    np.testing.assert_array_equal(bc.einsum("ij,jk->ik", A, A.T), A @ A.T)
+    np.testing.assert_array_equal(bc.einsum("ii->i", np.eye(3)), np.ones(3))
+    np.testing.assert_array_equal(bc.einsum("ij", A), A)  # implicit output: labels once, sorted
+    b = torch.tensor([[True, False], [False, False]])
+    assert bc.einsum("ij,j->i", b, torch.tensor([True, True])).tolist() == [True, False]
+    assert parse_equation("j,ij->ij", ((3,), (2, 3))).elementwise
+    assert not parse_equation("ij,j->i", ((2, 3), (3,))).elementwise
+
+
+def test_autograd_flows_through_einsum_and_multiply():
+    a = torch.randn(3, requires_grad=True)
+    B = torch.randn(2, 3, requires_grad=True)
+    bc.einsum("j,ij->ij", a, B).sum().backward()
+    torch.testing.assert_close(a.grad, B.detach().sum(0))
+    a.grad = None
+    bc.multiply(a, B).sum().backward()
+    torch.testing.assert_close(a.grad, B.detach().sum(0))
+
+
+@settings(max_examples=100, deadline=None)
+@given(mutually_broadcastable_shapes(num_shapes=2, max_dims=4, min_side=0, max_side=3))
+def test_unbroadcast_is_the_backward_of_broadcasting(data):
+    shape, other = data.input_shapes
+    a = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    out = a + torch.zeros(other, dtype=torch.float64)
+    grad = torch.randn(out.shape, dtype=torch.float64)
+    out.backward(grad)
+    torch.testing.assert_close(bc.unbroadcast(grad, shape), a.grad)
+    np.testing.assert_allclose(bc.unbroadcast(grad.numpy(), shape), a.grad.numpy())
+    assert bc.unbroadcast(grad.numpy(), shape).shape == shape
+
+
+def test_unbroadcast_errors_and_dtype():
+    with pytest.raises(bc.BroadcastError, match="cannot unbroadcast a gradient of shape \\(2, 3\\) to \\(2,\\)"):
+        bc.unbroadcast(np.ones((2, 3)), (2,))
+    with pytest.raises(bc.BroadcastError, match="does not broadcast"):
+        bc.unbroadcast(np.ones((3,)), (2, 3))
+    assert bc.unbroadcast(np.ones((2, 3), dtype=np.float32), 3).dtype == np.float32
+    assert bc.unbroadcast(torch.ones(2, 3, dtype=torch.float16), (1, 3)).dtype == torch.float16
+
+
+def test_multiply_errors():
+    with pytest.raises(bc.BroadcastError, match="axis -1 has 3 vs 2"):
+        bc.multiply(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(bc.BroadcastError, match="at least one"):
+        bc.multiply()
+    assert bc.multiply(2, np.ones(2)).dtype == np.float64
