@@ -53,15 +53,17 @@ def _outer_product(plan: BroadcastPlan) -> list[Finding]:
             if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
                 continue
             low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
-            fix = f"{low.name}[:, None]" if len(low.shape) == 1 else f"{low.name}.reshape(...)"
+            same = f"{high.name}{high.index_text}" if high.index_text else \
+                f"{high.name}.reshape({format_shape(low.shape)})"
+            lead = len(plan.result_shape) - len(low.shape)
+            explicit = low.name + "[" + ", ".join(["None"] * lead + [":"] * len(low.shape)) + "]"
             return [Finding(
                 "accidental-outer-product",
                 f"{p.name}{format_shape(p.shape)} {plan.op} {q.name}{format_shape(q.shape)} -> "
                 f"{format_shape(plan.result_shape)} is an outer product: each operand is copied "
                 f"along an axis the other has",
-                f"if you meant elementwise, make the shapes equal (e.g. {high.name}.reshape"
-                f"({format_shape(low.shape)}) or {high.name}[:, 0]); if you meant the outer "
-                f"product, write it explicitly ({fix})")]
+                f"if elementwise was meant, use {same}; if the outer product is meant, "
+                f"make the new axes explicit: {explicit}")]
     return []
 
 
