@@ -6,15 +6,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcasting.errors import UsageError
+from broadcasting import rewrite_function
+from broadcasting.examples import four_ways
 from broadcasting.examples.backprop import (ACTIVATIONS, LOSSES, Network, autograd_gradients,
                                             batch_einsum_gradients, batched_broadcast_terms,
                                             broadcast_gradients, chain_rule, elementwise_jacobian,
-                                            jacobian_gradients, notebook_sample)
+                                            jacobian_gradients, notebook_gradients,
+                                            notebook_sample, rewritten_gradients)
 
 NETWORKS = st.builds(Network, inputs=st.integers(1, 4), hidden=st.integers(1, 4),
                      batch=st.none() | st.integers(1, 4), activation=st.sampled_from(ACTIVATIONS),
                      loss=st.sampled_from(LOSSES))
-ROUTES_1_3 = (broadcast_gradients, jacobian_gradients)
+ROUTES_1_3 = (broadcast_gradients, rewritten_gradients, jacobian_gradients)
 
 
 def test_notebook_numbers():
@@ -31,7 +34,7 @@ def test_notebook_numbers():
 
 @settings(max_examples=25, deadline=None)
 @given(NETWORKS, st.integers(0, 2**16), st.sampled_from(["numpy", "torch"]))
-def test_routes_1_and_3_match_autograd(net, seed, library):
+def test_routes_1_2_3_match_autograd(net, seed, library):
     sample = net.sample(seed, library=library)
     ref_W, ref_wout = autograd_gradients(*sample.arrays, net.activation, net.loss)
     for route in ROUTES_1_3:
@@ -83,3 +86,21 @@ def test_bad_networks_are_refused():
         Network(hidden=0)
     with pytest.raises(UsageError, match="route 'magic'"):
         Network().gradients(Network().sample(), "magic")
+
+
+def test_the_rewriter_makes_the_notebook_chain_an_einsum():
+    s = notebook_sample()
+    explicit = rewrite_function(notebook_gradients, *s.arrays, "relu", "squared")
+    chain = [line for line in explicit.source.splitlines() if "dloss_dW =" in line][0]
+    assert '", j, j, i j -> i j")' in chain and "dscore_dhact * " not in chain
+    got = explicit(*s.arrays, "relu", "squared")[0]
+    assert got.dtype == np.float32  # float32 in, float32 out; products regrouped: ulps apart
+    np.testing.assert_allclose(got, notebook_gradients(*s.arrays)[0], rtol=1e-6)
+
+
+def test_four_ways_agree_and_report():
+    net = Network(inputs=3, hidden=2, batch=3, activation="sigmoid", loss="bce")
+    ways = four_ways(net, net.sample(seed=5, library="torch"))
+    assert [name for name, _ in ways.routes] == ["broadcast", "rewritten", "jacobians", "autograd"]
+    assert ways.agree() and ways.max_difference() < 1e-12
+    assert "max difference" in repr(ways) and "Gradients(W=" in repr(ways["autograd"])

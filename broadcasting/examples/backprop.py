@@ -14,8 +14,8 @@ The four routes to ``dloss/dW`` and ``dloss/dwout``:
    pass, then multiply them with broadcasting ``*`` (:func:`notebook_gradients`). With a batch
    axis the broadcast chain gives one term per sample (:func:`batched_broadcast_terms`): the
    gradient is their sum over the batch, the einsum ``bi,bj->ij`` (:func:`batch_einsum_gradients`);
-2. (the same code rewritten explicitly by the rewriter — joins when
-   ``broadcasting.rewrite_function`` exists);
+2. :func:`rewritten_gradients` — the same code with every ``*`` rewritten explicitly by
+   :func:`broadcasting.rewrite_function`;
 3. :func:`jacobian_gradients` — the textbook chain rule: the full Jacobian of every step
    (:meth:`broadcasting.jacobian.Jacobian.dense` for the two matmuls, diagonal ones for the
    elementwise steps) contracted with ``tensordot``, no ``*`` between derivatives;
@@ -41,7 +41,7 @@ from ..explicit import einsum, unbroadcast
 __all__ = ["Network", "Sample", "Gradients", "FourWays", "four_ways", "ACTIVATIONS", "LOSSES",
            "activate", "activation_derivative", "sigmoid", "loss_value", "loss_derivative",
            "notebook_gradients", "batched_broadcast_terms", "broadcast_gradients",
-           "batch_einsum_gradients", "jacobian_gradients",
+           "batch_einsum_gradients", "rewritten_gradients", "jacobian_gradients",
            "autograd_gradients", "elementwise_jacobian", "chain_rule", "notebook_sample"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -226,6 +226,24 @@ def batch_einsum_gradients(x, t, W, wout, activation="relu", loss="squared"):
     return einsum("bi,bj->ij", x, dloss_dh), einsum("bj,b->j", hact, dloss_dscore)
 
 
+# --- route 2: the same code, rewritten explicitly --------------------------------------------------
+def rewritten_gradients(x, t, W, wout, activation="relu", loss="squared"):
+    """Route 1's code with every broadcasting ``*`` rewritten by
+    :func:`broadcasting.rewrite_function` (traced on these very arguments), then run.
+
+    >>> net = Network(inputs=2, hidden=3)
+    >>> s = net.sample(seed=0)
+    >>> np.allclose(rewritten_gradients(*s.arrays)[0], notebook_gradients(*s.arrays)[0])
+    True
+    """
+    from .. import rewrite_function
+    args = (x, t, W, wout, activation, loss)
+    if _ndim(x) == 1:
+        return rewrite_function(notebook_gradients, *args)(*args)
+    dW_terms, dwout_terms, _ = rewrite_function(batched_broadcast_terms, *args)(*args)
+    return dW_terms.sum(0), dwout_terms.sum(0)
+
+
 # --- route 3: full Jacobians, textbook chain rule ---------------------------------------------------
 def elementwise_jacobian(derivative):
     """The full Jacobian of an elementwise step ``y = f(z)``: ``J[a…, b…] = f'(z[a…]) δ[a…,b…]``,
@@ -354,6 +372,7 @@ class Gradients:
 
 ROUTES = {
     "broadcast": broadcast_gradients,
+    "rewritten": rewritten_gradients,
     "jacobians": jacobian_gradients,
     "autograd": autograd_gradients,
 }
@@ -429,7 +448,7 @@ class Network:
         return Sample(*arrays)
 
     def gradients(self, sample: Sample, route: str) -> Gradients:
-        """The gradients of one route: ``broadcast``, ``jacobians``, ``autograd``."""
+        """The gradients of one route: ``broadcast``, ``rewritten``, ``jacobians``, ``autograd``."""
         if route not in ROUTES:
             raise UsageError(f"route {route!r} is not one of {', '.join(ROUTES)}")
         return Gradients(*ROUTES[route](*sample.arrays, self.activation, self.loss))
