@@ -20,6 +20,7 @@ COMMANDS = (
     "broadcasting.cli_explain",
     "broadcasting.cli_audit",
     "broadcasting.docs.cli",
+    "broadcasting.rewrite.cli",
 )
 
 EPILOG = """examples:

@@ -50,6 +50,8 @@ class RewriteSite:
     op: str = "*"
     formula: str | None = None
     executions: int = 0
+    chain_shapes: tuple = ()     # shapes of the chain's leaves (() for a number)
+    names: tuple = ()            # the leaves' source text
 
     @property
     def rewritten(self) -> bool:
@@ -214,8 +216,16 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
         out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
                                r.replacement if r is not None else None,
                                reason, "*=" if s.augmented else "*",
-                               r.formula if r is not None else None, len(s.counts)))
+                               r.formula if r is not None else None, len(s.counts),
+                               *_leaf_info(r)))
     return tuple(out)
+
+
+def _leaf_info(record) -> tuple[tuple, tuple]:
+    if record is None or record.replacement is None:
+        return (), ()
+    shapes = tuple(o.shape if o.is_array else () for o in record.decision.leaves)
+    return shapes, tuple(record.names)
 
 
 def _unmatched_reason(site: Site) -> str:

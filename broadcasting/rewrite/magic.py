@@ -1,0 +1,69 @@
+"""Jupyter: ``%load_ext broadcasting`` then a cell starting with ``%%explicit`` runs the cell
+(traced, in the notebook's namespace) and shows the rewritten cell and, per rewritten product,
+its index formula in LaTeX and the einsum. Options: ``%%explicit --style numpy --no-annotate``.
+
+>>> import numpy as np
+>>> ns = {"a": np.ones(3), "B": np.ones((2, 3))}
+>>> rw = explicit_cell("C = a * B", ns)
+>>> ns["C"].shape
+(2, 3)
+>>> print(markdown_of(rw).splitlines()[3])
+C = einops.einsum(a, B, "j, i j -> i j")  # C[i,j] = a[j] · B[i,j]
+"""
+from __future__ import annotations
+
+import shlex
+
+from ..explain import explain
+from .api import Rewrite, rewrite_source
+
+__all__ = ["explicit_cell", "markdown_of", "load_ipython_extension"]
+
+
+def explicit_cell(cell: str, namespace: dict, style: str = "einops", annotate: bool = True) -> Rewrite:
+    """Run ``cell`` in ``namespace`` (traced) and return its :class:`Rewrite`."""
+    return rewrite_source(cell, namespace, style=style, annotate=annotate, filename="<cell>")
+
+
+def _site_markdown(site) -> list[str]:
+    out = [f"- line {site.line}: `{site.text}`"]
+    if site.chain_shapes:
+        e = explain(*site.chain_shapes, names=tuple(site.names))
+        out.append(f"  $${e.latex}$$")
+    out.append(f"  einsum `{site.replacement}`")
+    return out
+
+
+def markdown_of(rw: Rewrite) -> str:
+    """The rewritten source as a code block, then one item per rewritten chain (with its
+    formula in LaTeX), then the products kept and why."""
+    lines = ["**explicit cell**", "```python", rw.source.rstrip("\n"), "```"]
+    chains = {}
+    for s in rw.rewritten:
+        chains.setdefault(s.replacement, s)  # one item per chain: its outermost site
+    for site in chains.values():
+        lines += _site_markdown(site)
+    for s in rw.kept:
+        lines.append(f"- line {s.line}: `{s.text}` kept: {s.reason}")
+    return "\n".join(lines)
+
+
+def _parse(line: str):
+    words = shlex.split(line)
+    style = "einops"
+    if "--style" in words:
+        at = words.index("--style")
+        style = words[at + 1] if at + 1 < len(words) else style
+    return style, "--no-annotate" not in words
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register the ``%%explicit`` cell magic."""
+
+    def explicit(line, cell):
+        style, annotate = _parse(line)
+        rw = explicit_cell(cell, ipython.user_ns, style, annotate)
+        from IPython.display import Markdown, display
+        display(Markdown(markdown_of(rw)))
+
+    ipython.register_magic_function(explicit, magic_kind="cell", magic_name="explicit")
