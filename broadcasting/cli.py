@@ -18,6 +18,7 @@ from .errors import USER_ERRORS
 #: sub-command modules, in the order ``--help`` lists them
 COMMANDS = (
     "broadcasting.cli_explain",
+    "broadcasting.corpus.cli",
     "broadcasting.cli_audit",
     "broadcasting.docs.cli",
     "broadcasting.rewrite.cli",

@@ -32,7 +32,10 @@ def values(rng: np.random.Generator, shape, dtype: str) -> np.ndarray:
     >>> values(np.random.default_rng(0), (3,), "uint8").dtype
     dtype('uint8')
     """
-    shape = tuple(shape)
+    return np.asarray(_draw(rng, tuple(shape), dtype))
+
+
+def _draw(rng: np.random.Generator, shape: tuple[int, ...], dtype: str):
     kind = np.dtype(dtype).kind
     if kind == "f":
         return rng.standard_normal(shape).astype(dtype)

@@ -61,9 +61,9 @@ def run_claim(what: str, fn, expected, backends, dtype) -> list[str]:
     except Exception as err:  # a claimed einsum that does not run is a failed claim
         return [f"{what}: raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"]
     msgs = backends.differ(what, got, expected, dtype)
-    got_dtype = str(backends.numpy(got).dtype)
-    if not msgs and dtype is not None and got_dtype != str(np.dtype(dtype)):
-        msgs.append(f"{what}: dtype {got_dtype}, expected {np.dtype(dtype)} (the dtype of {'*'})")
+    got_dtype = backends.numpy(got).dtype
+    if not msgs and dtype is not None and got_dtype != dtype:
+        msgs.append(f"{what}: dtype {got_dtype}, expected {np.dtype(dtype)} (the dtype of *)")
     return msgs
 
 

@@ -1,0 +1,133 @@
+"""The runner: the committed corpus passes; tampered claims fail with exit 1 naming the case;
+a bad corpus (missing/extra file, checksum, malformed line) exits 2 naming file and line."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from broadcasting.cli import main
+from broadcasting.corpus.run import run_corpus
+
+from corpus_helpers import CORPUS, sample, write_corpus
+
+
+def _run(capsys, *argv):
+    code = main(["corpus", "run", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_committed_corpus_passes_every_kind():
+    report = run_corpus(CORPUS, jobs=2)
+    assert report.failures == ()
+    assert report.cases >= 10000
+    assert set(report.by_kind) == {"elementwise", "matmul", "gradients", "errors", "promotion"}
+
+
+def test_json_shape(capsys, tmp_path):
+    write_corpus(tmp_path / "c", sample(5))
+    code, out, _ = _run(capsys, "--corpus", str(tmp_path / "c"), "--json", "-j", "1")
+    data = json.loads(out)
+    assert code == 0
+    assert list(data) == ["cases", "failed", "by_kind", "backends", "seconds", "failures"]
+    assert data["cases"] == 25 and data["failed"] == 0 and data["failures"] == []
+    assert data["by_kind"] == {k: 5 for k in data["by_kind"]}
+    assert data["backends"] == ["numpy", "torch", "einops", "bc"]
+
+
+def _first(cases, pred):
+    return next(c for c in cases if pred(c))
+
+
+def _swap_output(c):
+    lhs, out = c["einsum"].split("->")
+    return dict(c, einsum=f"{lhs}->{out[:-2]}{out[-1]}{out[-2]}")
+
+
+TAMPERS = {
+    "einsum output labels swapped": ("elementwise", lambda c: c["op"] == "*" and
+                                     len(c["result_shape"]) >= 2 and min(c["result_shape"]) > 1,
+                                     _swap_output),
+    "matmul einsum swapped": ("matmul", lambda c: len(c["result_shape"]) >= 2 and
+                              min(c["result_shape"]) > 1, _swap_output),
+    "wrong result_shape": ("elementwise", lambda c: len(c["result_shape"]) >= 1,
+                           lambda c: dict(c, result_shape=c["result_shape"][::-1] + [2])),
+    "wrong numpy dtype": ("elementwise", lambda c: c["numpy_dtype"] == "float64",
+                          lambda c: dict(c, numpy_dtype="float32")),
+    "wrong torch dtype (promotion)": ("promotion", lambda c: c["torch_dtype"] == "float32",
+                                      lambda c: dict(c, torch_dtype="float64")),
+    "wrong adjoint": ("gradients", lambda c: c["op"] == "*" and len(c["result_shape"]) >= 1,
+                      lambda c: dict(c, adjoints=c["adjoints"][::-1])),
+    "wrong error": ("errors", lambda c: True,
+                    lambda c: dict(c, error=dict(c["error"], torch="ValueError"))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAMPERS))
+def test_tampered_claim_fails_naming_the_case(capsys, tmp_path, name):
+    kind, pick, tamper = TAMPERS[name]
+    cases = copy.deepcopy(sample(400 if kind == "elementwise" else 60))
+    victim = _first(cases[kind], pick)
+    cases[kind] = [tamper(c) if c is victim else c for c in cases[kind]]
+    write_corpus(tmp_path / "c", {kind: cases[kind]})
+    code, out, _ = _run(capsys, "--corpus", str(tmp_path / "c"), "-j", "1")
+    assert code == 1
+    failing = [line.split(":")[0] for line in out.splitlines() if line.startswith("FAIL ")]
+    assert failing == [f"FAIL {victim['id']}"]
+
+
+def test_missing_file_is_exit_2(capsys, tmp_path):
+    d = write_corpus(tmp_path / "c", sample(3))
+    (d / "matmul.jsonl").unlink()
+    code, out, err = _run(capsys, "--corpus", str(d))
+    assert code == 2 and "matmul.jsonl" in err and "missing" in err and "Traceback" not in err
+
+
+def test_extra_file_is_exit_2(capsys, tmp_path):
+    d = write_corpus(tmp_path / "c", sample(3))
+    (d / "stray.jsonl").write_text("{}\n")
+    code, _, err = _run(capsys, "--corpus", str(d))
+    assert code == 2 and "stray.jsonl" in err and "extra" in err
+
+
+def test_checksum_mismatch_is_exit_2(capsys, tmp_path):
+    d = write_corpus(tmp_path / "c", sample(3))
+    with open(d / "errors.jsonl", "a") as f:
+        f.write("\n")
+    code, _, err = _run(capsys, "--corpus", str(d))
+    assert code == 2 and "errors.jsonl" in err and "sha256" in err
+
+
+@pytest.mark.parametrize("bad", ["{not json", "[1, 2]", '{"id": "x", "kind": "matmul"}'])
+def test_malformed_line_is_exit_2_with_file_and_line(capsys, tmp_path, bad):
+    from broadcasting.corpus.files import encode_case
+    cases = sample(4)
+    lines = [encode_case(c) for c in cases["matmul"]]
+    lines[2] = bad
+    d = write_corpus(tmp_path / "c", cases, {"matmul": lines})
+    code, _, err = _run(capsys, "--corpus", str(d))
+    assert code == 2 and "matmul.jsonl:3" in err and "Traceback" not in err
+
+
+def test_unknown_kind_and_missing_corpus_are_exit_2(capsys, tmp_path):
+    code, _, err = _run(capsys, "--corpus", str(tmp_path), "--kind", "nope")
+    assert code == 2 and "nope" in err
+    code, _, err = _run(capsys, "--corpus", str(tmp_path / "absent"))
+    assert code == 2 and "absent" in err
+
+
+def test_device_cuda_without_gpu_says_so(capsys, tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU exists here: the message is for machines without one")
+    d = write_corpus(tmp_path / "c", sample(2))
+    code, _, err = _run(capsys, "--corpus", str(d), "--device", "cuda")
+    assert code == 2 and "no CUDA GPU" in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_progress_bar_when_piped(capsys, tmp_path):
+    d = write_corpus(tmp_path / "c", sample(3))
+    code, out, err = _run(capsys, "--corpus", str(d), "-j", "1")
+    assert code == 0 and err == "" and "all claims hold" in out
