@@ -14,7 +14,7 @@ import numpy as np
 
 from ..explain import explain
 from ..shapes import format_shape
-from .markup import code, math_block, md_header, table
+from .markup import code, math_block, md_header, table, typeset
 
 __all__ = ["backprop_page", "CHAIN_WOUT", "CHAIN_W"]
 
@@ -97,23 +97,13 @@ def _routes_section() -> list[str]:
 
 
 def _answers() -> list[str]:
-    e = explain((3,), (2, 3), names=("a", "B"))
-    mm = explain((2,), (2, 3), op="@", names=("x", "W", "h"))
-    return ["## Answers to the notebook's open questions", "",
-            "**How is `vector * matrix` written on paper?** `a * B` with `a` of shape (3,) and "
-            "`B` of shape (2, 3) lines `a` up with the *last* axis of `B` and copies it down the "
-            "rows:", "", math_block(e.latex), "", "that is, a diagonal matrix on the right — each "
-            "column of `B` scaled by one entry of `a`:", "", math_block(e.matrix), "",
-            f"![a * B]({'diagrams/row-vector-times-matrix.svg'})", "",
-            "**And `scalar * vector`?** The scalar is copied along every axis: an ordinary "
-            "scalar multiple.", "", math_block(explain((), (3,), names=("s", "v")).matrix), "",
-            "**Why did the chain rule work with `*`?** Each `*` in `dloss_dW` multiplies "
-            "factors indexed by *different* labels; broadcasting copies each factor along the "
-            "labels it lacks, which is exactly the Kronecker-delta structure of the Jacobians: "
-            "no entry is summed that should not be, so `*` gives the same numbers as the full "
-            "chain rule.", "",
-            "**What is `x @ W` with a 1-D `x`?** `x` is a row vector:", "", math_block(mm.matrix),
-            "", f"({mm.matrix_form.words})", ""]
+    """The answers of :mod:`broadcasting.examples.answers`, their math typeset as MathML."""
+    from ..examples.answers import all_answers
+    out = ["## Answers to the notebook's open questions", "",
+           "![a * B: the vector copied down the rows](diagrams/row-vector-times-matrix.svg)", ""]
+    for text in all_answers().values():
+        out += [typeset(text.replace("\n### ", "\n### ").strip()), ""]
+    return out
 
 
 def backprop_page() -> str:

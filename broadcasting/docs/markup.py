@@ -10,9 +10,10 @@ True
 from __future__ import annotations
 
 import html
+import re
 
 __all__ = ["COMMAND", "md_header", "svg_header", "table", "code", "mathml", "math_block",
-           "is_generated"]
+           "is_generated", "typeset"]
 
 COMMAND = "broadcasting docs build"
 
@@ -59,6 +60,19 @@ _FIXES = {
 }
 
 
+_NAME_AFTER_TERM = re.compile(r"(?<=[}\w]) \\mathrm\{")
+
+
+def _readable(latex: str) -> str:
+    """Products of long (upright) names get a visible ``·``: ``ab`` reads as a product of
+    letters, ``dloss_dprob dprob_dscore`` run together does not.
+
+    >>> _readable(r"\\mathrm{ab}_{i} \\mathrm{cd} = x")
+    '\\\\mathrm{ab}_{i} \\\\cdot \\\\mathrm{cd} = x'
+    """
+    return _NAME_AFTER_TERM.sub(r" \\cdot \\mathrm{", latex)
+
+
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX to a ``<math>`` element (needs ``latex2mathml``, in the ``docs`` extra). The
     characters Markdown would read (``*``, ``_``) never appear raw: latex2mathml writes them
@@ -68,9 +82,10 @@ def mathml(latex: str, display: bool = False) -> str:
     True
     """
     from latex2mathml.converter import convert
-    out = convert(latex, display="block" if display else "inline")
+    out = convert(_readable(latex), display="block" if display else "inline")
     for old, new in _FIXES.items():
         out = out.replace(old, new)
+    out = out.replace("\\&#x0005F;", "&#x0005F;")  # \_ inside \texttt
     return out.replace("*", "&#x0002A;").replace("_", "&#x0005F;").replace("\n", "")
 
 
@@ -79,3 +94,31 @@ def math_block(latex: str) -> str:
     stays in ``data-latex`` for copying."""
     return (f'<div class="math-block" data-latex="{html.escape(latex, quote=True)}">'
             f"{mathml(latex, display=True)}</div>")
+
+
+_FENCE = re.compile(r"(```.*?```)", re.S)
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)(?<!\\)\$")
+
+
+def _typeset_prose(text: str) -> str:
+    text = _DISPLAY.sub(lambda m: "\n\n" + math_block(m.group(1).strip()) + "\n\n", text)
+    parts = _CODE_SPAN.split(text)
+    for k in range(0, len(parts), 2):  # even parts are outside code spans
+        parts[k] = _INLINE.sub(lambda m: mathml(m.group(1).strip()), parts[k])
+    return "".join(parts)
+
+
+def typeset(markdown: str) -> str:
+    """Markdown with ``$…$`` / ``$$…$$`` math (as other modules write it) turned into MathML,
+    leaving code blocks and code spans alone.
+
+    >>> out = typeset("Here $a_{j}$ and `$x$`.")
+    >>> out.startswith("Here <math") and out.endswith("</math> and `$x$`.")
+    True
+    """
+    parts = _FENCE.split(markdown)
+    for k in range(0, len(parts), 2):
+        parts[k] = _typeset_prose(parts[k])
+    return re.sub(r"\n{3,}", "\n\n", "".join(parts))
