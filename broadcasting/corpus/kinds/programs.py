@@ -89,8 +89,12 @@ def _check_batch_einsum(case, net, sample, expected, backends) -> list[str]:
         claimed = einsum(case["batch_einsum"], sample.x, dloss_dh)
     except ValueError as err:
         return [f"batch_einsum {case['batch_einsum']!r}: raised {err}"]
+    got, want = backends.numpy(claimed), backends.numpy(expected)
     rtol, atol = TOLERANCES[case["dtype"]]
-    if not np.allclose(backends.numpy(claimed), backends.numpy(expected), rtol=rtol, atol=atol):
+    if got.shape != want.shape:
+        return [f"batch_einsum {case['batch_einsum']!r}: shape {list(got.shape)}, dloss/dW has "
+                f"{list(want.shape)}"]
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
         return [f"batch_einsum {case['batch_einsum']!r}: differs from dloss/dW"]
     return []
 
