@@ -8,4 +8,4 @@ net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linea
 p = torch.sigmoid(net(features)).clamp(1e-6, 1 - 1e-6)
 loss = -(targets * torch.log(p) + (1 - targets) * torch.log(1 - p)).mean()  # BUG
 loss.backward()
-print(float(loss))
+print(loss.item())

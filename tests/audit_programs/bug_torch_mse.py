@@ -11,4 +11,4 @@ for epoch in range(5):
     loss = ((model(x) - y) ** 2).mean()  # BUG
     loss.backward()
     opt.step()
-print(float(loss))
+print(loss.item())

@@ -15,4 +15,4 @@ for step in range(10):
     loss.backward()
     opt.step()
 acc = ((p > 0.5).float() == targets).float().mean()
-print(float(loss), float(acc))
+print(loss.item(), acc.item())

@@ -10,4 +10,4 @@ logits = logits - logits.max(dim=1, keepdim=True).values
 log_p = logits - logits.exp().sum(dim=1, keepdim=True).log()
 loss = -log_p.diagonal().mean()
 col_softmax = logits.exp() / logits.exp().sum(dim=0)
-print(float(loss), col_softmax.sum(dim=0))
+print(loss.item(), col_softmax.sum(dim=0))
