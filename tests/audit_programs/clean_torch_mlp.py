@@ -14,4 +14,4 @@ for epoch in range(20):
     opt.step()
 with torch.no_grad():
     residual = model(x) - y.unsqueeze(1)
-print(float(loss), residual.shape)
+print(loss.item(), residual.shape)
