@@ -1,0 +1,92 @@
+"""``broadcasting audit``: output formats, exit codes, errors on one line, program arguments."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from broadcasting.cli import main
+
+PROGRAMS = pathlib.Path(__file__).parent / "audit_programs"
+BUGGY = "import numpy as np\npred = np.ones((4, 1))\ny = np.arange(4.0)\nerr = (pred - y) * 2\nprint('done')\n"
+
+
+@pytest.fixture
+def buggy(tmp_path):
+    path = tmp_path / "buggy.py"
+    path.write_text(BUGGY)
+    return str(path)
+
+
+def test_text_output_grouped_by_line_with_caret(buggy, capsys):
+    assert main(["audit", buggy]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == f"{buggy}:4:"
+    assert lines[1] == "     4 | err = (pred - y) * 2"
+    assert lines[2] == "       | " + " " * 12 + "^"
+    assert "warning [accidental-outer-product] col 13" in lines[3]
+    assert lines[4].strip().startswith("fix: ")
+    assert lines[-1] == "1 warning, 1 info (2 operator sites ran)"
+    assert "[scalar]" not in out and "done" in err  # the program's prints go to stderr
+
+
+def test_json_output_is_exactly_the_findings(buggy, capsys):
+    assert main(["audit", buggy, "--json"]) == 1
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert list(data) == ["findings"]
+    first, second = data["findings"]
+    assert list(first) == ["line", "col", "op", "shapes", "kind", "severity", "message", "suggestion"]
+    assert (first["line"], first["col"], first["op"], first["shapes"]) == (4, 13, "-", [[4, 1], [4]])
+    assert (first["kind"], first["severity"]) == ("accidental-outer-product", "warning")
+    assert (second["kind"], second["severity"], second["shapes"]) == ("scalar", "info", [[4, 4], []])
+
+
+def test_clean_program_exits_zero_and_options(capsys):
+    path = str(PROGRAMS / "clean_np_standardize.py")
+    assert main(["audit", path]) == 0
+    assert "0 warnings" in capsys.readouterr().out
+    assert main(["audit", "-w", path]) == 0
+    assert capsys.readouterr().out.startswith("0 warnings")
+    assert main(["audit", path, "--all"]) == 0
+    assert "[scalar]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content, needle", [
+    (None, "cannot read"), ("x = (1 +\n", "syntax error"), (b"\xff\xfe\x00bad", "cannot read")])
+def test_bad_input_is_one_line_exit_two(tmp_path, capsys, content, needle):
+    path = tmp_path / "bad.py"
+    if isinstance(content, str):
+        path.write_text(content)
+    elif content is not None:
+        path.write_bytes(content)
+    assert main(["audit", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_program_that_raises_exit_three_findings_kept(tmp_path, capsys):
+    path = tmp_path / "crash.py"
+    path.write_text(BUGGY + "raise RuntimeError('bad data')\n")
+    assert main(["audit", str(path), "--json"]) == 3
+    out, err = capsys.readouterr()
+    assert json.loads(out)["findings"][0]["line"] == 4
+    assert "the program raised RuntimeError at line 6: bad data" in err
+    assert "Traceback" not in err
+
+
+def test_program_exit_code_and_arguments(tmp_path, capsys):
+    path = tmp_path / "args.py"
+    path.write_text("import sys\nprint(sys.argv[1:], file=sys.stderr)\nsys.exit(int(sys.argv[1]))\n")
+    assert main(["audit", str(path), "--json", "--", "0", "--epochs"]) == 0
+    assert "['0', '--epochs']" in capsys.readouterr().err
+    assert main(["audit", str(path), "4"]) == 3
+    assert "SystemExit" in capsys.readouterr().err
+
+
+def test_help_documents_exit_codes_and_is_reachable_from_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "broadcasting", "audit", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "broadcasting audit train.py" in out and "3  the program raised" in out
