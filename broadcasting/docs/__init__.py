@@ -46,7 +46,7 @@ def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
     site = {"index.md": index_page(facts, PATTERNS)}
     site.update(_rule_svgs())
     for k, p in enumerate(PATTERNS):
-        site[f"patterns/{k + 1:02d}-{p.slug}.md"] = pattern_page(p, facts.verifying(p.op, p.shapes))
+        site[f"patterns/{k + 1:02d}-{p.slug}.md"] = pattern_page(p, facts.verifying(p.op, p.shapes, p.programs))
         site[f"diagrams/{p.slug}.svg"] = pattern_svg(p)
     site.update(_backprop())
     site["numpy-vs-torch.md"] = numpy_vs_torch_page(facts)

@@ -28,6 +28,9 @@ def run(args) -> int:
     from . import build
     from .pages import corpus_facts
     facts = corpus_facts(args.corpus) if args.corpus else None
+    if facts is not None and facts.problem:
+        from ..errors import CorpusError
+        raise CorpusError(f"--corpus {args.corpus}: {facts.problem}")
     written = build(args.out, facts)
     print(f"wrote {len(written)} files under {args.out}/")
     return 0

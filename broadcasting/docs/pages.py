@@ -20,6 +20,10 @@ __all__ = ["CorpusFacts", "corpus_facts", "index_page", "corpus_page", "numpy_vs
            "RULE_EXAMPLES", "command_help"]
 
 
+#: the corpus kinds whose cases compute a result (the others record errors or dtypes)
+VERIFYING_KINDS = ("elementwise", "matmul", "gradients")
+
+
 @dataclass(frozen=True)
 class CorpusFacts:
     """What the docs need from the corpus: the cases, the manifest, or why there are none."""
@@ -36,18 +40,27 @@ class CorpusFacts:
         from ..corpus import count_cases
         return count_cases(self.cases, **filters)
 
-    def verifying(self, op: str, shapes) -> str:
+    def programs(self) -> int:
+        """Corpus cases that run the notebook's network, its ``*`` chains included."""
+        return sum(1 for c in self.cases if c["kind"] == "programs" and "broadcast" in c.get("routes", ()))
+
+    def verifying(self, op: str, shapes, programs: bool = False) -> str:
         """A sentence: how many corpus cases verify a pattern (same operator, same axis roles)."""
         if self.problem:
             return f"No corpus count: {self.problem}."
         from ..corpus import pattern_of
         pattern = pattern_of(op, [list(s) for s in shapes])
-        n = self.count(op=op, pattern=pattern)
-        total = self.count(op=op)
-        return (f"**{n}** of the corpus's {total} `{op}` cases have this pattern (`{pattern}`: the "
-                f"same operator and the same role of every axis, at other sizes, dtypes and "
-                f"values); `broadcasting corpus run` checks each against numpy, torch, the einsum "
-                f"and an index-loop oracle.")
+        per_kind = {k: self.count(kind=k, op=op, pattern=pattern) for k in VERIFYING_KINDS}
+        n = sum(per_kind.values())
+        total = sum(self.count(kind=k, op=op) for k in VERIFYING_KINDS)
+        detail = ", ".join(f"{k}: {c}" for k, c in per_kind.items() if c)
+        return (f"**{n}** of the corpus's {total} computed `{op}` cases have this pattern "
+                f"(`{pattern}`: the same operator and the same role of every axis, at other "
+                f"sizes, dtypes and values){f' — {detail}' if detail else ''}. `broadcasting "
+                f"corpus run` checks each against numpy, torch, the einsum and an index-loop "
+                f"oracle." + (f" And **{self.programs()}** `programs` cases run the notebook's "
+                              f"network — this chain included — at random sizes, computing its "
+                              f"gradients four ways that must agree." if programs else ""))
 
 
 def corpus_facts(directory=None) -> CorpusFacts:
@@ -127,6 +140,14 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
 # ------------------------------------------------------------------ corpus
 
 
+def _summary(doc: str | None) -> str:
+    """The first sentence of a docstring, code spans in Markdown."""
+    from .api import _inline
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    cut = paragraph.find(". ")
+    return _inline(paragraph if cut < 0 else paragraph[:cut + 1])
+
+
 def corpus_page(facts: CorpusFacts) -> str:
     """What the corpus checks, its counts per kind, how to run it and read its report."""
     out = [md_header(), "# The equivalence corpus", "",
@@ -144,8 +165,7 @@ def corpus_page(facts: CorpusFacts) -> str:
     from ..corpus import kind_module
     rows = []
     for kind in sorted(kinds):
-        doc = (kind_module(kind).__doc__ or "").strip().splitlines()
-        rows.append([f"`{kind}`", str(kinds[kind]), doc[0] if doc else ""])
+        rows.append([f"`{kind}`", str(kinds[kind]), _summary(kind_module(kind).__doc__)])
     rows.append(["**total**", f"**{len(facts.cases)}**", ""])
     m = facts.manifest
     out += ["## Counts per kind", "", table(["kind", "cases", "what it checks"], rows), "",
@@ -173,45 +193,66 @@ def corpus_page(facts: CorpusFacts) -> str:
 def _fmt(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
 
 
-def _promotion_rows(facts: CorpusFacts) -> list[list[str]]:
-    from ..corpus import divergences
-    return [[f"`{r['id']}`", _fmt(r["forms"]), _fmt(r["dtypes"]), f"`{r['numpy_dtype']}`",
-             f"`{r['torch_dtype']}`"] for r in divergences(facts.cases)]
+_FORM_WORDS = {"array": "array (2,)", "0-d": "0-d array", "scalar": "Python scalar"}
 
 
-def _error_rows(facts: CorpusFacts) -> list[list[str]]:
+def _promotion_section(facts: CorpusFacts) -> list[str]:
+    from ..corpus import promotion_table
+    records = promotion_table(facts.cases)
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r["forms"]), []).append(r)
+    out = ["## Result dtypes of `*`", "",
+           f"The corpus multiplies every pair of operand kinds — arrays and 0-d arrays of each "
+           f"dtype, and Python scalars — and records the result dtype in each library: "
+           f"{len(records)} cases, of which **{sum(r['diverges'] for r in records)}** differ. "
+           f"They are grouped by the operands' forms: whether an operand is an array, a 0-d "
+           f"array or a Python scalar decides how much its dtype counts.", ""]
+    for forms, rows in sorted(groups.items(), key=lambda kv: [list(_FORM_WORDS).index(f) for f in kv[0]]):
+        diverging = [r for r in rows if r["diverges"]]
+        title = " × ".join(_FORM_WORDS[f] for f in forms)
+        out += [f"### {title}", "", f"{len(diverging)} of {len(rows)} dtype pairs differ.", ""]
+        if diverging:
+            out += [table(["case", "dtypes", "numpy", "torch"],
+                          [[f"`{r['id']}`", " × ".join(r["dtypes"]), f"`{r['numpy_dtype']}`",
+                            f"`{r['torch_dtype']}`"] for r in diverging]), ""]
+    return out
+
+
+def _error_section(facts: CorpusFacts) -> list[str]:
     from ..corpus import error_records
-    rows = []
-    for r in error_records(facts.cases):
+    records = error_records(facts.cases)
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
         err = r["error"]
-        if isinstance(err, dict) and len({_fmt(v) for v in err.values()}) > 1:
-            shapes = " ".join(format_shape(s) for s in r["shapes"])
-            rows.append([f"`{r['id']}`", f"`{r['op']}`", shapes, _fmt(err)])
-    return rows
+        groups.setdefault((r["op"], err.get("numpy"), err.get("torch"), err.get("bc")), []).append(r)
+    rows = []
+    for (op, np_err, torch_err, bc_err), rs in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        first = rs[0]
+        shapes = f" {op} ".join(format_shape(s) for s in first["shapes"])
+        rows.append([f"`{op}`", str(len(rs)), f"`{np_err}`", f"`{torch_err}`", f"`{bc_err}`",
+                     f"`{first['id']}`: {shapes}"])
+    return ["## Errors", "",
+            f"{len(records)} cases give shapes that do not broadcast (or do not matmul). Every "
+            f"library refuses every one of them; the exception types differ. One row per "
+            f"combination of exception types:", "",
+            table(["op", "cases", "numpy raises", "torch raises", "bc raises", "example"], rows),
+            "", "`bc`'s `BroadcastError` is a `ValueError`, so code written for numpy's error "
+            "catches it too.", ""]
 
 
 def numpy_vs_torch_page(facts: CorpusFacts) -> str:
-    """One table row per divergence recorded in the corpus: result dtypes, 0-d and Python-scalar
-    rules, error types, rank limits."""
+    """One table row per divergence recorded in the corpus: result dtypes (by array, 0-d and
+    Python-scalar forms) and the exception types of refused shapes."""
     out = [md_header(), "# numpy vs torch", "",
            "numpy and torch broadcast shapes by the same two rules, and agree on every value in "
            "the corpus. They differ in the *dtype* of mixed operations (type promotion: what a "
-           "0-d array or a Python scalar counts for) and in the errors they raise. Every row "
-           "below is a corpus case (its id) where they differ; the corpus records both answers "
-           "and `broadcasting corpus run` checks them again.", ""]
+           "0-d array or a Python scalar counts for) and in the exceptions they raise. Every row "
+           "below is read from the corpus (`broadcasting corpus run` checks each record again), "
+           "with the id of its case.", ""]
     if facts.problem:
         return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
-    promo = _promotion_rows(facts)
-    errors = _error_rows(facts)
-    out += ["## Result dtypes", ""]
-    out += [table(["case", "operand forms", "dtypes", "numpy", "torch"], promo) if promo else
-            "No promotion case in the corpus shows a difference.", ""]
-    out += ["## Errors", ""]
-    out += [table(["case", "op", "shapes", "what each library raises"], errors) if errors else
-            "No error case in the corpus shows a difference in the exception raised.", ""]
-    return "\n".join(out)
+    return "\n".join(out + _promotion_section(facts) + _error_section(facts))

@@ -32,6 +32,7 @@ class Pattern:
     op: str
     names: tuple[str, ...]
     where: str
+    programs: bool = False  # also verified by the corpus's runs of the notebook's network
 
     @cached_property
     def explanation(self) -> Explanation:
@@ -65,9 +66,9 @@ PATTERNS = (
             "notebook."),
     Pattern("batch-times-matrix", "Batch × matrix in 3-D", ((4, 2, 3), (2, 3)), "*",
             ("X", "M", "Y"), "One mask or weight matrix applied to every item of a batch."),
-    Pattern("zero-size-axes", "Zero-size axes: (3, 1) × (0,)", ((3, 1), (0,)), "*",
-            ("A", "b", "C"), "An empty batch: 1 stretches to 0, and the result is empty, with "
-            "a well-defined shape."),
+    Pattern("zero-size-axes", "Zero-size axes: (0, 1) × (3,)", ((0, 1), (3,)), "*",
+            ("X", "v", "Y"), "An empty batch (zero rows): the size-1 axis still stretches to 3, "
+            "and the result has shape (0, 3) — no elements, but a well-defined shape."),
     Pattern("vector-matmul-matrix", "x @ W with a 1-D x (= xᵀW)", ((2,), (2, 3)), "@",
             ("x", "W", "h"), "The notebook's `h = x @ W`: a 1-D `x` is a row vector on the left."),
     Pattern("batched-matmul", "Batched matmul", ((5, 2, 3), (3, 4)), "@", ("A", "B", "C"),
@@ -77,7 +78,7 @@ PATTERNS = (
             ((1,), (), (3,), (3,), (2, 3)), "*",
             ("dloss_dprob", "dprob_dscore", "dscore_dhact", "dhact_dh", "dh_dW", "dloss_dW"),
             "`dloss_dW = dloss_dprob * dprob_dscore * dscore_dhact * dhact_dh * dh_dW`: five "
-            "factors of four different shapes, one `*` chain."),
+            "factors of four different shapes, one `*` chain.", programs=True),
 )
 
 
