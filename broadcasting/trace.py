@@ -138,6 +138,7 @@ class Tracer:
 
 class _Instrument(ast.NodeTransformer):
     def __init__(self, source: str):
+        self.source = source
         self.lines = source.splitlines(keepends=True)
         self.sites: list[Site] = []
 
@@ -146,7 +147,15 @@ class _Instrument(ast.NodeTransformer):
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
 
     def _segment(self, node) -> str:
-        return ast.get_source_segment("".join(self.lines), node) or ""
+        # as ast.get_source_segment, without re-splitting the whole source for every site
+        if node.end_lineno is None or node.lineno - 1 >= len(self.lines):
+            return ""
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return self.lines[first].encode("utf-8")[node.col_offset:node.end_col_offset].decode("utf-8")
+        head = self.lines[first].encode("utf-8")[node.col_offset:].decode("utf-8")
+        tail = self.lines[last].encode("utf-8")[:node.end_col_offset].decode("utf-8")
+        return head + "".join(self.lines[first + 1:last]) + tail
 
     def _op_position(self, left, right, symbol: str) -> tuple[int, int]:
         """Where the operator token is: the first ``symbol`` between the operands, outside
