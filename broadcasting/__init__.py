@@ -9,6 +9,7 @@
 from .audit import AuditFinding, audit_source
 from .explain import Explanation, Finding, explain
 from .explicit import einsum, multiply, unbroadcast
+from .jacobian import Jacobian
 from .shapes import BroadcastError, broadcast_shapes
 from .strict import BroadcastWarning, strict
 
@@ -16,7 +17,8 @@ __version__ = "0.1.0"
 
 __all__ = ["broadcast_shapes", "BroadcastError", "explain", "Explanation", "Finding", "einsum",
            "multiply", "unbroadcast", "rewrite_source", "rewrite_function", "Rewrite",
-           "load_ipython_extension", "strict", "BroadcastWarning", "audit_source", "AuditFinding"]
+           "load_ipython_extension", "strict", "BroadcastWarning", "audit_source", "AuditFinding",
+           "Jacobian"]
 
 #: public names imported on first use (the rewriter needs libcst, slow to import)
 _LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite"}
