@@ -95,6 +95,34 @@ def command_help() -> list[tuple[str, str]]:
     return out
 
 
+REWRITE_EXAMPLE = """import numpy as np
+a = np.array([0.5, 1.0, 2.0])
+B = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+C = a * B
+"""
+
+AUDIT_EXAMPLE = """import numpy as np
+pred = np.zeros(5)
+target = np.ones((5, 1))
+err = pred - target
+"""
+
+
+def _rewrite_and_audit() -> list[str]:
+    """The rewriter and the audit run on two small programs (their real output)."""
+    import broadcasting as bc
+    out = ["### Rewrite implicit broadcasting as explicit einsums", "",
+           "`bc.rewrite_source` runs the program once to learn the shapes, then replaces each "
+           "broadcasting `*` (here, the notebook's `a * B`):", "", code(REWRITE_EXAMPLE, "python"),
+           "", "becomes", "", code(bc.rewrite_source(REWRITE_EXAMPLE).source, "python"), "",
+           "### Audit for silent broadcasting bugs", "",
+           "`bc.audit_source` (and `broadcasting audit FILE`) reports the broadcasts that are legal "
+           "but probably wrong:", "", code(AUDIT_EXAMPLE, "python"), ""]
+    for f in bc.audit_source(AUDIT_EXAMPLE):
+        out += [f"- line {f.line}, `{f.kind}` ({f.severity}): {f.message}; {f.suggestion}"]
+    return out + [""]
+
+
 def _rule_section(k: int, text: str, shapes) -> list[str]:
     e = explain(*shapes)
     return [f"### {text}", "", f"![{text}](diagrams/rule-{k + 1}.svg)", "",
@@ -123,7 +151,7 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
                  f'>>> e.index\n{e.index!r}\n>>> e.einsum\n{e.einsum!r}', "pycon"), "",
             "At the terminal, `broadcasting explain \"a(3) * B(2,3)\"` prints:", "",
             code(str(explain((3,), (2, 3), names=("a", "B"))), "text"), "",
-            "## Commands", ""]
+            *_rewrite_and_audit(), "## Commands", ""]
     for name, description in command_help():
         out += [f"### `broadcasting {name}`", "", code(description, "text"), ""]
     if patterns:
