@@ -108,6 +108,8 @@ def outer_product() -> str:
         refusal = f"numpy, torch and this library refuse it: *{err}*"
     return "\n".join([
         "### Why is `dloss_dW` computed with `*` the outer product $x\\,g^\\top$?", "",
+        "Because it is $x \\otimes g$: every input times every entry of the gradient that reaches "
+        "$h$. Here is why.", "",
         f"The notebook multiplies five stored derivatives of shapes "
         f"{', '.join(str(tuple(np.shape(f))) for f in factors)}. Broadcasting lines them up as", "",
         f"$${chain.latex}$$", "",
