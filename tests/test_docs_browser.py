@@ -119,7 +119,13 @@ def _shoot(driver, folder: Path, name: str, dark: bool) -> Path:
     scheme = "dark" if dark else "light"
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
                            {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
-    driver.execute_script("localStorage.clear(); location.reload()")
+    driver.execute_script("localStorage.clear()")
+    driver.refresh()
+    want = "slate" if dark else "default"
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && "
+        "document.body.getAttribute('data-md-color-scheme')") == want)
     path = folder / f"{name}-{scheme}.png"
     driver.save_screenshot(str(path))
     return path

@@ -60,7 +60,7 @@ _FIXES = {
 }
 
 
-_NAME_AFTER_TERM = re.compile(r"(?<=[}\w]) \\mathrm\{")
+_NAME_AFTER_TERM = re.compile(r"(?<=[}\w])(?: \\,)? \\mathrm\{")
 
 
 def _readable(latex: str) -> str:
