@@ -33,8 +33,8 @@ def _kind_job(args):
     return args[0], kind_bytes(*args)
 
 
-def _all_kinds(seed: int, jobs: int) -> dict[str, tuple[bytes, int]]:
-    tasks = [(k, seed) for k in KINDS]
+def _all_kinds(kinds, seed: int, jobs: int) -> dict[str, tuple[bytes, int]]:
+    tasks = [(k, seed) for k in kinds]
     if jobs <= 1:
         return dict(map(_kind_job, tasks))
     import multiprocessing
@@ -60,23 +60,24 @@ def readme_text(manifest: dict) -> str:
              "its case count and sha256.", "", "| file | cases | what it proves |",
              "|---|---|---|"]
     for name, entry in manifest["files"].items():
-        doc = (kind_module(name[:-6]).__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        doc = (kind_module(name[:-6]).__doc__ or "").strip().split("\n\n")[0].replace("\n", " ").replace("``", "`")
         lines.append(f"| `{name}` | {entry['cases']} | {doc} |")
     total = sum(e["cases"] for e in manifest["files"].values())
     lines += ["", f"{total} cases in all.", ""]
     return "\n".join(lines)
 
 
-def generate_corpus(out, seed: int = DEFAULT_SEED, jobs: int = 1) -> dict:
-    """Write the corpus into ``out`` and return its manifest."""
+def generate_corpus(out, seed: int = DEFAULT_SEED, jobs: int = 1, kinds=None) -> dict:
+    """Write the corpus of every kind (or of ``kinds``) into ``out`` and return its manifest."""
     from .. import __version__
     out = Path(out)
     _check_target(out)
     old = load_manifest(out)["files"] if (out / MANIFEST).is_file() else {}
-    contents = _all_kinds(seed, jobs)
+    kinds = tuple(KINDS if kinds is None else (kind_module(k).NAME for k in kinds))
+    contents = _all_kinds(kinds, seed, jobs)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
-    for kind in KINDS:
+    for kind in kinds:
         data, count = contents[kind]
         name = f"{kind}.jsonl"
         atomic_write(out / name, data)

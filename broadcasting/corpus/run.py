@@ -11,6 +11,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import UsageError
 from .backends import ALL_BACKENDS, Backends
 from .files import load
@@ -122,10 +124,14 @@ def run_corpus(directory=None, kinds=None, backends: Backends | None = None, job
         jobs = 1  # CUDA does not survive a fork
     failures, done = [], 0
     _progress(0, total, progress)
-    for found, (lo, hi, _) in _map(tasks, jobs):
-        failures += [Failure(*f) for f in found]
-        done += hi - lo
-        _progress(done, total, progress)
+    saved = np.seterr(all="ignore")  # inf and NaN are values here; NaN equals NaN
+    try:
+        for found, (lo, hi, _) in _map(tasks, jobs):
+            failures += [Failure(*f) for f in found]
+            done += hi - lo
+            _progress(done, total, progress)
+    finally:
+        np.seterr(**saved)
     failures.sort(key=lambda f: f.id)
     return Report(total, by_kind, backends.names, time.perf_counter() - start, tuple(failures))
 

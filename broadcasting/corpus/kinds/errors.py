@@ -6,9 +6,8 @@ sizes, neither 1), and from ``@`` draws with a contracted or batch axis made to 
 Claims: ``error`` — the exception class each library raises (``numpy``, ``torch``, ``bc``; a
 difference between numpy and torch is data) — and ``message``, the one line ``bc`` says.
 
->>> cases = generate(0)
->>> len(cases) > 500, cases[0]["error"]["bc"]
-(True, 'BroadcastError')
+>>> observed("*", [[2, 3], [2]], with_torch=False)
+{'numpy': 'ValueError', 'bc': 'BroadcastError'}
 """
 from __future__ import annotations
 

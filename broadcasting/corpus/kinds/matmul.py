@@ -4,9 +4,8 @@ matmul signature ``(m?,n),(n,p?)->(m?,p?)``, in float64 and float32.
 
 Claims: ``result_shape``, ``einsum``, ``einops``, ``numpy_dtype``, ``torch_dtype``.
 
->>> cases = generate(0)
->>> len(cases) > 1000, {len(c["shapes"][0]) for c in cases} >= {1, 2, 3}
-(True, True)
+>>> _case(0, 0, ((3,), (2, 3, 4)), "float64")["einsum"]
+'j,ijk->ik'
 """
 from __future__ import annotations
 
