@@ -65,6 +65,12 @@ class Execution:
     left: Operand
     right: Operand
 
+    def __hash__(self) -> int:  # cached: executions are dict keys on the tracer's hot path
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = hash((self.left, self.right))
+        return h
+
 
 @dataclass
 class Site:
@@ -106,6 +112,17 @@ def _describe(x, _cache={}) -> Operand:
     return Operand(kind, t.__name__)
 
 
+def _raw_key(x, _cache={}):
+    """A cheap hashable stand-in for ``_describe(x)`` (no dtype-to-string conversion)."""
+    t = type(x)
+    kind = _cache.get(t)
+    if kind is None:
+        kind = _cache[t] = _kind_of(t)
+    if kind == "numpy" or kind == "torch":
+        return t, x.shape, x.dtype
+    return t
+
+
 def _kind_of(t) -> str:
     np = sys.modules.get("numpy")
     if np is not None and issubclass(t, np.ndarray):
@@ -124,10 +141,14 @@ class Tracer:
     def __init__(self, sites: list[Site]):
         self.sites = sites
         self._funcs = [IFUNCS[s.op] if s.augmented else FUNCS[s.op] for s in sites]
+        self._executions: dict = {}  # raw operand keys -> the one Execution recorded for them
 
     def __call__(self, site: int, left, right):
         result = self._funcs[site](left, right)
-        key = Execution(_describe(left), _describe(right))
+        raw = (_raw_key(left), _raw_key(right))
+        key = self._executions.get(raw)
+        if key is None:
+            key = self._executions[raw] = Execution(_describe(left), _describe(right))
         counts = self.sites[site].counts
         counts[key] = counts.get(key, 0) + 1
         return result

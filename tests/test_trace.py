@@ -64,3 +64,17 @@ def test_never_ran_and_errors_keep_line_numbers():
     with pytest.raises(SyntaxError):
         instrument("a = (1 *\n")
     assert TRACER_NAME == "__bc_trace__"
+
+
+def test_executions_are_cached_per_operand_kind_shape_and_dtype():
+    from broadcasting.trace import Execution, Operand
+    src = "for x in xs:\n    y = x * w\n"
+    xs = [np.ones(3, np.float32), np.ones(3, np.float32), np.ones(3), np.ones(3, np.int64), np.ones((2, 3), np.float32)]
+    t = trace_source(src, {"xs": xs, "w": np.ones(3, np.float32)})
+    counts = t.sites[0].counts
+    assert list(counts.values()) == [2, 1, 1, 1]
+    f32 = Operand("numpy", "ndarray", (3,), "float32")
+    fresh = Execution(f32, f32)
+    assert fresh in counts and hash(fresh) == hash(next(iter(counts))) and counts[fresh] == 2
+    assert [e.left.dtype for e in counts] == ["float32", "float64", "int64", "float32"]
+    assert Execution(f32, f32) != Execution(f32, Operand("number", "int"))
