@@ -24,7 +24,7 @@ import libcst as cst
 from ..errors import RewriteError
 from ..trace import Site, instrument, trace_source
 from .forms import STYLES, Aliases, classify
-from .transform import ChainRecord, transform
+from .transform import ChainRecord, fill_placeholders, transform
 
 __all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
            "implicit_products", "syntax_check"]
@@ -158,7 +158,7 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
         return Rewrite(source, source, _site_records(sites, []), style, filename)
     aliases, missing = _module_aliases(namespace or {})
     try:
-        module, records = transform(source, sites, style, aliases, annotate)
+        module, records, placeholders = transform(source, sites, style, aliases, annotate)
     except cst.ParserSyntaxError as err:
         raise RewriteError(f"{filename}:{err.raw_line}:{err.raw_column + 1}: syntax error: "
                            f"{err.message}") from None
@@ -167,7 +167,7 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
         used = {lib for r in records if r.decision.rewritten for lib in r.decision.form.libraries}
         if add_imports:
             module = _add_imports(module, sorted(used & missing))
-        new = module.code
+        new = fill_placeholders(module.code, placeholders)
     return Rewrite(source, new, _site_records(sites, records), style, filename)
 
 

@@ -1,7 +1,10 @@
 """The libcst transformer: replace decided `*` chains, keep comments, annotate, add imports.
 
-Sites found by the tracer are matched to libcst nodes by the position of their operator token
-(tracer: 1-based line and column in characters; libcst: 0-based column in characters).
+Sites found by the tracer are matched to libcst nodes by *order*: libcst visits nodes in
+source order, and the tracer's `*` sites sorted by (start, longest first) come in that same
+order; each match is checked by comparing the two source texts. Computing libcst positions
+for a whole file costs more than everything else together, so they are only used as the
+fallback when a check fails (f-strings, where Python 3.11 positions are unreliable).
 """
 from __future__ import annotations
 
@@ -51,12 +54,20 @@ def _is_mul(node) -> bool:
 class RewriteTransformer(cst.CSTTransformer):
     """Rewrites the chains the decisions allow; records every chain it met."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (PositionProvider,)  # resolved only in the by_position fallback
 
-    def __init__(self, module: cst.Module, sites_at: dict, style: str, aliases: Aliases,
-                 annotate: bool, lines: list[str]):
+    def __init__(self, module: cst.Module, sites: list[Site], style: str, aliases: Aliases,
+                 annotate: bool, lines: list[str], by_position: bool = False):
         super().__init__()
-        self.module, self.sites_at, self.style, self.aliases = module, sites_at, style, aliases
+        self.module, self.style, self.aliases = module, style, aliases
+        self.by_position = by_position
+        if by_position:
+            self.sites_at = {(s.op_line, s.op_col): s for s in sites}
+        self.ordered = sorted(sites, key=lambda s: (s.line, s.col, -s.end_line, -s.end_col))
+        self.next_site = 0
+        self.mismatch = False
+        self.site_of: dict[int, Site | None] = {}
+        self.placeholders: dict[str, str] = {}  # name in the tree -> emitted source text
         self.annotate, self.lines = annotate, lines
         self.members: set[int] = set()
         self.chains: dict[int, ChainRecord] = {}
@@ -94,25 +105,34 @@ class RewriteTransformer(cst.CSTTransformer):
             self.results[id(node.value)] = self.module.code_for_node(node.target)
 
     # -- products ------------------------------------------------------------------------
-    def _site(self, operator) -> Site | None:
-        pos = self.get_metadata(PositionProvider, operator).start
-        return self.sites_at.get((pos.line, pos.column + 1))
+    def _site(self, node, operator) -> Site | None:
+        """The traced site of a `*` node (every `*` node is looked up, in visit order)."""
+        if self.by_position:
+            pos = self.get_metadata(PositionProvider, operator).start
+            return self.sites_at.get((pos.line, pos.column + 1))
+        if self.next_site >= len(self.ordered):
+            self.mismatch = True
+            return None
+        site = self.ordered[self.next_site]
+        self.next_site += 1
+        if _squeeze(site.text) != _squeeze(self.module.code_for_node(node)):
+            self.mismatch = True
+            return None
+        return site
 
     def visit_BinaryOperation(self, node) -> None:
         if not _is_mul(node):
             return
+        self.site_of[id(node)] = self._site(node, node.operator)
         if _is_mul(node.left):
             self.members.add(id(node.left))
-        if id(node) in self.members:
-            return
+
+    def _chain_sites(self, node) -> list[Site] | None:
         spine = [node]
         while _is_mul(spine[-1].left):
             spine.append(spine[-1].left)
-        sites = [self._site(n.operator) for n in reversed(spine)]
-        if any(s is None for s in sites):
-            return
-        decision = self._decide(sites, inplace=False)
-        self.chains[id(node)] = ChainRecord(sites, decision)
+        sites = [self.site_of.get(id(n)) for n in reversed(spine)]
+        return None if any(s is None for s in sites) else sites
 
     def _decide(self, sites, inplace) -> Decision:
         if self.fstring:
@@ -120,18 +140,30 @@ class RewriteTransformer(cst.CSTTransformer):
         return decide(sites, self.style, self.aliases, inplace)
 
     def leave_BinaryOperation(self, original, updated):
-        record = self.chains.get(id(original))
-        if record is None or not record.decision.rewritten:
+        if not _is_mul(original) or id(original) in self.members:
+            return updated
+        sites = self._chain_sites(original)
+        if sites is None:
+            return updated
+        record = ChainRecord(sites, self._decide(sites, inplace=False))
+        self.chains[id(original)] = record
+        if not record.decision.rewritten:
             return updated
         leaves, comments = _flatten(updated)
         text = self._render(record, original, leaves, comments, self.results.get(id(original)))
-        node = cst.parse_expression(text)
-        return node.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return self._placeholder(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def _placeholder(self, text: str) -> cst.Name:
+        """A unique name standing for ``text`` until the code is generated (parsing every
+        replacement back into libcst nodes would cost more than the rest of the rewrite)."""
+        name = f"{PLACEHOLDER}{len(self.placeholders)}__"
+        self.placeholders[name] = text
+        return cst.Name(name)
 
     def visit_AugAssign(self, node) -> None:
         if not isinstance(node.operator, cst.MultiplyAssign):
             return
-        site = self._site(node.operator)
+        site = self._site(node, node.operator)
         if site is not None:
             self.chains[id(node)] = ChainRecord([site], self._decide([site], inplace=True), True)
 
@@ -143,13 +175,13 @@ class RewriteTransformer(cst.CSTTransformer):
         comments = {0: _comments(updated.operator)}
         text = self._render(record, original, [updated.target, updated.value], comments, target)
         whole = target if isinstance(updated.target, cst.Subscript) else f"{target}[...]"
-        return cst.Assign(targets=[cst.AssignTarget(cst.parse_expression(whole))],
-                          value=cst.parse_expression(text), semicolon=updated.semicolon)
+        return cst.Assign(targets=[cst.AssignTarget(self._placeholder(whole))],
+                          value=self._placeholder(text), semicolon=updated.semicolon)
 
     def _render(self, record, original, leaves, comments, result) -> str:
         texts = [self.module.code_for_node(leaf) for leaf in leaves]
         atomic = [_atomic(leaf) for leaf in leaves]
-        start = self.get_metadata(PositionProvider, original).start.line
+        start = record.sites[-1].line  # the outermost site starts the chain
         line = self.lines[start - 1] if start - 1 < len(self.lines) else ""
         indent = line[:len(line) - len(line.lstrip())]
         text = record.decision.form.render(texts, atomic, comments, indent)
@@ -161,6 +193,11 @@ class RewriteTransformer(cst.CSTTransformer):
         if self.annotate and self.frames:
             self.frames[-1].append(record.formula)
         return text
+
+
+def _squeeze(text: str) -> str:
+    """Source text without layout: whitespace, parentheses and a trailing semicolon."""
+    return "".join(text.split()).replace("(", "").replace(")", "").rstrip(";")
 
 
 def _flatten(node):
@@ -192,15 +229,31 @@ def _annotate(statement, comment: str):
     return statement.with_changes(leading_lines=[*statement.leading_lines, line])
 
 
+PLACEHOLDER = "__broadcasting_rewrite_"
+
+
+def fill_placeholders(code: str, placeholders: dict[str, str]) -> str:
+    """Put the emitted texts where their placeholder names stand in the generated code."""
+    if not placeholders:
+        return code
+    import re
+    return re.sub(PLACEHOLDER + r"\d+__", lambda m: placeholders.get(m.group(0), m.group(0)), code)
+
+
 def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool):
-    """Rewrite ``source`` given its traced sites. Returns ``(new_source, chain records)``; the
-    new source is ``None`` when nothing was rewritten."""
+    """Rewrite ``source`` given its traced sites. Returns ``(new module, chain records,
+    placeholders)``; the module is ``None`` when nothing was rewritten. Generate its code, then
+    ``fill_placeholders``."""
     module = cst.parse_module(source)
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    sites_at = {(s.op_line, s.op_col): s for s in sites if s.op == "*"}
-    tr = RewriteTransformer(module, sites_at, style, aliases, annotate, source.splitlines())
-    new = wrapper.visit(tr)
+    products = [s for s in sites if s.op == "*"]
+    lines = source.splitlines()
+    tr = RewriteTransformer(module, products, style, aliases, annotate, lines)
+    new = module.visit(tr)
+    if tr.mismatch or tr.next_site != len(products):  # fall back to libcst positions
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        tr = RewriteTransformer(module, products, style, aliases, annotate, lines, by_position=True)
+        new = wrapper.visit(tr)
     records = list(tr.chains.values())
     if not any(r.decision.rewritten for r in records):
-        return None, records
-    return new, records
+        return None, records, {}
+    return new, records, tr.placeholders
