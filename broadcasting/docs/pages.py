@@ -54,13 +54,35 @@ class CorpusFacts:
         n = sum(per_kind.values())
         total = sum(self.count(kind=k, op=op) for k in VERIFYING_KINDS)
         detail = ", ".join(f"{k}: {c}" for k, c in per_kind.items() if c)
+        if n == 0:
+            return (f"No case of the corpus ({total} computed `{op}` cases) has exactly this "
+                    f"{len(shapes)}-operand pattern (`{pattern}`)." + self._steps(op, shapes))
         return (f"**{n}** of the corpus's {total} computed `{op}` cases have this pattern "
                 f"(`{pattern}`: the same operator and the same role of every axis, at other "
                 f"sizes, dtypes and values){f' — {detail}' if detail else ''}. `broadcasting "
                 f"corpus run` checks each against numpy, torch, the einsum and an index-loop "
                 f"oracle." + (f" And **{self.programs()}** `programs` cases run the notebook's "
                               f"network — this chain included — at random sizes, computing its "
-                              f"gradients four ways that must agree." if programs else ""))
+                              f"gradients four ways that must agree." if programs and
+                              self.programs() else "") + self._steps(op, shapes))
+
+    def _steps(self, op: str, shapes) -> str:
+        """For a chain of more than two operands: the corpus count of each pairwise step,
+        evaluated left to right as Python does."""
+        if len(shapes) <= 2:
+            return ""
+        from ..corpus import pattern_of
+        from ..shapes import broadcast_shapes
+        rows, left = [], tuple(shapes[0])
+        for k, right in enumerate(shapes[1:], start=1):
+            pattern = pattern_of(op, [list(left), list(right)])
+            n = sum(self.count(kind=kind, op=op, pattern=pattern) for kind in VERIFYING_KINDS)
+            rows.append([str(k), f"{format_shape(left)} {op} {format_shape(right)}", f"`{pattern}`",
+                         str(n)])
+            left = broadcast_shapes(left, right)
+        return ("\n\nPython evaluates the chain left to right, one two-operand broadcast at a "
+                "time; the corpus verifies each step's pattern:\n\n" +
+                table(["step", "shapes", "pattern", "corpus cases"], rows))
 
 
 def corpus_facts(directory=None) -> CorpusFacts:
