@@ -109,7 +109,9 @@ class SourceIndex:
     # -- intent at the site -------------------------------------------------------------
 
     def explicit_axes(self, node) -> bool:
-        """Whether an operand of the site inserts or reshapes axes explicitly."""
+        """Whether an operand of the site inserts or reshapes axes explicitly. Only the site
+        counts: ``w = v[:, None]`` on an earlier line is how a (n, 1) column gets made that
+        later meets a (n,) vector by mistake."""
         return any(_makes_axes(n) for side in self.operands(node) for n in _walk_expr(side))
 
     @cached_property
@@ -148,9 +150,11 @@ class SourceIndex:
                 return _verdict(reduced, rank)
             inner = self._function_returns(expr)
             return self._first((self.reduction_alignment(r, rank, depth + 1) for r in inner))
-        if isinstance(expr, ast.Name):
+        if isinstance(expr, (ast.Name, ast.Attribute)):
             value = self._assigned_value(expr)
             return None if value is None else self.reduction_alignment(value, rank, depth + 1)
+        if isinstance(expr, ast.Subscript):
+            return _index_alignment(expr)
         return None
 
     @staticmethod
@@ -163,13 +167,18 @@ class SourceIndex:
             node = self.parents.get(node)
         return node or self.tree
 
-    def _assigned_value(self, name: ast.Name):
-        """The value last assigned to ``name`` in its scope before its use (or anywhere in
-        the scope when none comes before, as in a loop)."""
-        scope = self._scope_of(name)
+    def _assigned_value(self, name):
+        """The value last assigned to a name in its scope before its use (or anywhere in the
+        scope when none comes before, as in a loop); for ``self.x``-like attributes, anywhere
+        in the program."""
+        dotted = self.name_of(name)
+        if dotted is None:
+            return None
+        scope = self._scope_of(name) if isinstance(name, ast.Name) else self.tree
+        walk = _walk_scope(scope) if isinstance(name, ast.Name) else ast.walk(scope)
         found = []
-        for node in _walk_scope(scope):
-            value = _value_for(node, name.id)
+        for node in walk:
+            value = _value_for(node, dotted)
             if value is not None and node is not self._statement_of(name):
                 found.append((node.lineno, value))
         if not found:
@@ -269,7 +278,8 @@ def _sources(expr):
             stack.append(e.operand)
         elif isinstance(e, ast.Attribute) and e.attr == "values":
             stack.append(e.value)
-        elif isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant) and e.slice.value == 0:
+        elif isinstance(e, ast.Subscript) and isinstance(e.value, ast.Call) and \
+                isinstance(e.slice, ast.Constant) and e.slice.value == 0:
             stack.append(e.value)
         elif isinstance(e, ast.Call) and _reduced_axes(e) is None and _elementwise_arg(e) is not None:
             stack.append(_elementwise_arg(e))
@@ -347,6 +357,19 @@ def _axes_of(call: ast.Call, name: str):
     return "unknown" if axes is None else axes
 
 
+def _index_alignment(expr: ast.Subscript) -> str | None:
+    """``x[:, 0]`` drops a non-leading axis, like a reduction over it: ``'misaligned'``;
+    ``x[0]`` or ``x[0, :]`` drops the leading one: ``'aligned'``."""
+    parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+    for position, part in enumerate(parts):
+        if isinstance(part, ast.Slice) or (isinstance(part, ast.Constant) and part.value is ...):
+            continue
+        if _literal_axes(part) is None or isinstance(part, ast.Tuple):
+            return None
+        return "misaligned" if position > 0 else "aligned"
+    return None
+
+
 def _verdict(reduced, rank: int) -> str | None:
     if not isinstance(reduced, tuple):
         return "aligned" if reduced == "keepdims" else None
@@ -368,7 +391,7 @@ def _value_for(node, name: str):
 
 
 def _target_value(target, value, name: str):
-    if isinstance(target, ast.Name) and target.id == name:
+    if isinstance(target, (ast.Name, ast.Attribute)) and SourceIndex.name_of(target) == name:
         return value
     if isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name) \
             and target.elts[0].id == name and isinstance(value, ast.Call):

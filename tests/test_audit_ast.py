@@ -51,7 +51,8 @@ def test_explicit_axes_at_site(text, explicit):
     ("x.max(dim=1).values", 1, "misaligned"), ("torch.max(x, 1)[0]", 1, "misaligned"),
     ("np.sqrt(x.var(axis=1) + 1e-5)", 1, "misaligned"), ("-x.min(1)", 1, "misaligned"),
     ("x.sum(axis=1).astype(np.float32)", 1, "misaligned"), ("x.cumsum(axis=1)", 2, None),
-    ("f(x)", 1, None), ("x[0]", 1, None),
+    ("f(x)", 1, None), ("x[:, 0]", 1, "misaligned"), ("x[..., -1]", 1, "misaligned"),
+    ("x[0]", 1, "aligned"), ("x[0, :]", 1, "aligned"), ("x[:, idx]", 1, None), ("x[:, 1:]", 2, None),
 ])
 def test_reduction_alignment(expr, rank, verdict):
     ix = SourceIndex(f"r = {expr}\n")
@@ -74,6 +75,14 @@ def test_reduction_through_names_and_functions():
     assert {k: ix.reduction_alignment(v, 1) for k, v in sorted(uses.items())} == {
         "use1": "misaligned", "use2": "misaligned", "use3": "misaligned", "use4": None,
         "use5": "misaligned"}
+
+
+def test_reduction_through_attributes():
+    src = ("class Norm:\n    def fit(self, x):\n        self.scale = x.std(axis=1)\n"
+           "    def apply(self, x):\n        return x / self.scale\n")
+    ix = SourceIndex(src)
+    ret = next(n for n in ast.walk(ix.tree) if isinstance(n, ast.Return))
+    assert ix.reduction_alignment(ret.value.right, 1) == "misaligned"
 
 
 def test_self_referencing_names_terminate():
