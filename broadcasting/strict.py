@@ -13,7 +13,9 @@ checked (:data:`CHECKED`): arithmetic ``add sub rsub mul div true_divide floor_d
 fmod pow float_power`` (with their operator, reflected and in-place forms), comparisons ``eq ne
 lt le gt ge`` (and ``greater``, ``less``… aliases), ``logical_and/or/xor``,
 ``bitwise_and/or/xor``, ``maximum minimum fmax fmin atan2 hypot copysign xlogy lerp``, and the
-multi-operand ``where addcmul addcdiv``. Not checked: ``@``/``matmul`` (its batch broadcasting
+multi-operand ``where addcmul addcdiv``, and the element-wise losses of
+``torch.nn.functional`` (:data:`LOSSES`: input against target, where torch itself only warns).
+Not checked: ``@``/``matmul`` (its batch broadcasting
 is part of its definition), indexing, reductions, ``masked_fill`` and in-place copies.
 
 torch is imported when a block is entered, never before.
@@ -38,7 +40,7 @@ from functools import lru_cache
 from .errors import UsageError
 from .shapes import BroadcastError, format_shape
 
-__all__ = ["strict", "BroadcastWarning", "CHECKED", "MODES"]
+__all__ = ["strict", "BroadcastWarning", "CHECKED", "LOSSES", "MODES"]
 
 MODES = ("raise", "warn", "off")
 
@@ -56,6 +58,10 @@ CHECKED = {
     "hypot": None, "copysign": None, "xlogy": None, "lerp": None, "where": None,
     "addcmul": None, "addcdiv": None,
 }
+#: element-wise losses (``torch.nn.functional``) whose input and target are checked
+LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+          "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss",
+          "gaussian_nll_loss", "kl_div")
 _DUNDERS = {
     "add": "+", "radd": "+", "iadd": "+", "sub": "-", "rsub": "-", "isub": "-", "mul": "*",
     "rmul": "*", "imul": "*", "truediv": "/", "rtruediv": "/", "itruediv": "/", "div": "/",
@@ -97,13 +103,22 @@ def _checked_functions() -> dict:
             fn = getattr(owner, f"__{name}__", None)
             if fn is not None:
                 table.setdefault(fn, (name, op))
+    functional = torch.nn.functional
+    for name in LOSSES:
+        fn = getattr(functional, name, None)
+        if fn is not None:
+            table.setdefault(fn, (name, None))
     return table
 
 
-def _tensor_shapes(torch, args, kwargs) -> list[tuple[int, ...]]:
+def _tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
     """Shapes of the tensor operands with at least one axis (0-d tensors and numbers are
-    scalars: always allowed)."""
-    values = list(args) + [v for k, v in (kwargs or {}).items() if k != "out"]
+    scalars: always allowed); for a loss, its input and target only."""
+    kwargs = kwargs or {}
+    if name in LOSSES:
+        values = list(args[:2]) + [kwargs[k] for k in ("input", "target") if k in kwargs]
+    else:
+        values = list(args) + [v for k, v in kwargs.items() if k != "out"]
     return [tuple(v.shape) for v in values if isinstance(v, torch.Tensor) and v.dim() > 0]
 
 
@@ -158,7 +173,7 @@ def _mode_class():
 
         def _check(self, entry, args, kwargs):
             import torch
-            shapes = _tensor_shapes(torch, args, kwargs)
+            shapes = _tensor_shapes(torch, entry[0], args, kwargs)
             if len(set(shapes)) <= 1:
                 return
             found = _message(entry[0], entry[1], shapes)

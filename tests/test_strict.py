@@ -49,6 +49,21 @@ def test_message_names_the_copies_and_the_outer_product():
     assert "C[i,j] = A[i,0] - b[j]" in text
 
 
+def test_elementwise_losses_check_input_against_target_only():
+    F = torch.nn.functional
+    pred, y = torch.rand(4, 1), torch.rand(4)
+    with strict():
+        with pytest.raises(bc.BroadcastError, match="mse_loss: A\\(4, 1\\), b\\(4,\\) -> \\(4, 4\\)"):
+            F.mse_loss(pred, y)
+        with pytest.raises(bc.BroadcastError, match="binary_cross_entropy"):
+            F.binary_cross_entropy(pred, y)
+        fixed = F.mse_loss(pred[:, 0], y)
+        weighted = F.binary_cross_entropy_with_logits(torch.rand(4, 2), torch.rand(4, 2),
+                                                      pos_weight=torch.ones(2))
+    torch.testing.assert_close(fixed, ((pred[:, 0] - y) ** 2).mean())
+    assert weighted.shape == ()
+
+
 def test_in_place_ops_raise_and_leave_the_tensor_unchanged():
     x = torch.zeros(2, 3)
     with strict():
