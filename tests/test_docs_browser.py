@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -119,13 +120,14 @@ def _shoot(driver, folder: Path, name: str, dark: bool) -> Path:
     scheme = "dark" if dark else "light"
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
                            {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
-    driver.execute_script("localStorage.clear()")
-    driver.refresh()
-    want = "slate" if dark else "default"
+    driver.get(driver.current_url)
     from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script(
-        "return document.readyState === 'complete' && "
-        "document.body.getAttribute('data-md-color-scheme')") == want)
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # Material follows the media query unless a reader toggled it before (kept in storage);
+    # pin the page's scheme to the emulated one, as the toggle would
+    driver.execute_script("document.body.setAttribute('data-md-color-scheme', arguments[0])",
+                          "slate" if dark else "default")
+    time.sleep(0.6)  # let the theme's colour transitions finish before the picture
     path = folder / f"{name}-{scheme}.png"
     driver.save_screenshot(str(path))
     return path
