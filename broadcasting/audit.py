@@ -34,6 +34,7 @@ from .audit_ast import SourceIndex
 from .explain import explain
 from .plan import default_names, make_plan
 from .shapes import STRETCHED, BroadcastError, format_shape
+from .strict import LOSSES
 from .trace import TRACER_NAME, Site, Tracer, instrument
 
 __all__ = ["AuditFinding", "AuditReport", "ProgramError", "audit_source", "audit_program",
@@ -186,7 +187,8 @@ def _names(ctx: _Context, shapes) -> tuple[str, str] | None:
 
 
 def _finding(ctx: _Context, shapes, kind, severity, message, suggestion) -> AuditFinding:
-    return AuditFinding(ctx.site.op_line, ctx.site.op_col, ctx.site.op, tuple(shapes), kind,
+    op = getattr(ctx.site, "shown_op", ctx.site.op)
+    return AuditFinding(ctx.site.op_line, ctx.site.op_col, op, tuple(shapes), kind,
                         severity, message, suggestion)
 
 
@@ -319,7 +321,7 @@ def _judge_matmul(ctx, shapes) -> AuditFinding | None:
 # -- running ------------------------------------------------------------------------------
 
 
-def audit_sites(sites, source: str | None = None) -> list[AuditFinding]:
+def audit_sites(sites, source: str | None = None, calls=None) -> list[AuditFinding]:
     """Findings for traced sites (``source``: the program's text, for the site-level judgement).
 
     >>> import numpy as np
@@ -343,7 +345,40 @@ def audit_sites(sites, source: str | None = None) -> list[AuditFinding]:
             found = _judge(ctx, shapes)
             if found is not None:
                 out.append(found)
+    out += _call_findings(calls or {}, index)
     return sorted(out, key=lambda f: (f.line, f.col))
+
+
+@dataclass(frozen=True)
+class _CallSite:
+    """A torch function call in the program, shaped like a trace ``Site`` for the judge."""
+
+    op: str  # the operator that explains it ("*" for functions without one)
+    shown_op: str  # what the finding names: "mse_loss", "add"
+    line: int
+    end_line: int
+    op_line: int
+    op_col: int
+
+
+def _call_findings(records, index) -> list[AuditFinding]:
+    """Findings for the torch calls recorded by ``audit_torch.TorchCalls``."""
+    out = []
+    for rec in records:
+        col = index.call_col(rec.line, rec.name) if index is not None else 1
+        op = rec.op or ("-" if rec.name in LOSSES else "*")  # a loss compares input - target
+        site = _CallSite(op, rec.name, rec.line, rec.line, rec.line, col)
+        node = index.call_at(rec.line, rec.name) if index is not None else None
+        ctx = _Context(site, index, node)
+        if len(rec.shapes) != 2:
+            e = explain(*rec.shapes)
+            out.append(_finding(ctx, rec.shapes, "broadcast", INFO,
+                                f"{rec.name}: {describe_copies(e)}", "ordinary broadcasting"))
+            continue
+        found = _judge(ctx, rec.shapes)
+        if found is not None:
+            out.append(found)
+    return out
 
 
 def _index(source: str | None) -> SourceIndex | None:
@@ -366,8 +401,9 @@ def audit_source(source: str, namespace: dict | None = None,
     [(2, 'ambiguous-alignment', 'warning'), (3, 'broadcast', 'info')]
     """
     code, sites = instrument(source, filename)
-    _run(code, sites, _namespace(namespace, filename))
-    return audit_sites(sites, source)
+    calls = _torch_calls(source, filename)
+    _run(code, sites, _namespace(namespace, filename), calls)
+    return audit_sites(sites, source, calls.records if calls else None)
 
 
 def _namespace(namespace: dict | None, filename: str) -> dict:
@@ -378,15 +414,24 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
     return ns
 
 
-def _run(code, sites, namespace) -> None:
+def _torch_calls(source: str, filename: str):
+    """A recorder of torch function calls, for programs that import torch (else None)."""
+    import ast
+    from .audit_torch import TorchCalls, imports_torch
+    return TorchCalls(filename) if imports_torch(ast.parse(source)) else None
+
+
+def _run(code, sites, namespace, calls=None) -> None:
     namespace[TRACER_NAME] = Tracer(sites)
-    exec(code, namespace)
+    with calls if calls is not None else contextlib.nullcontext():
+        exec(code, namespace)
 
 
 def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     """Audit the program in file ``path`` as ``python path`` would run it (``__main__``,
-    ``sys.argv``, its folder on ``sys.path``; what it prints goes to stderr). A missing file or a syntax error raises
-    ``UsageError``; an exception of the program is kept in ``report.error``."""
+    ``sys.argv``, its folder on ``sys.path``; what it prints goes to stderr). A missing file
+    or a syntax error raises ``UsageError``; an exception of the program is kept in
+    ``report.error``."""
     from .errors import UsageError
     try:
         with open(path, encoding="utf-8") as f:
@@ -399,18 +444,19 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     except SyntaxError as err:
         raise UsageError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}; the audit "
                          f"needs a program that Python can run") from None
-    error = _run_as_main(code, sites, path, argv)
-    findings = tuple(audit_sites(sites, source))
+    calls = _torch_calls(source, path)
+    error = _run_as_main(code, sites, path, argv, calls)
+    findings = tuple(audit_sites(sites, source, calls.records if calls else None))
     return AuditReport(path, source, findings, sum(s.ran for s in sites), error)
 
 
-def _run_as_main(code, sites, path: str, argv) -> ProgramError | None:
+def _run_as_main(code, sites, path: str, argv, calls=None) -> ProgramError | None:
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path] + list(argv or [])
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         with contextlib.redirect_stdout(sys.stderr):  # stdout is the report's
-            _run(code, sites, _namespace({}, path))
+            _run(code, sites, _namespace({}, path), calls)
     except SystemExit as stop:
         if stop.code not in (None, 0):
             return ProgramError("SystemExit", str(stop.code), None)

@@ -83,8 +83,13 @@ class SourceIndex:
         return self._sites.get((line, col, end_line, end_col, op))
 
     @staticmethod
-    def operands(node) -> tuple[ast.AST, ast.AST]:
-        """The left and right operand expressions of a site node."""
+    def operands(node) -> tuple:
+        """The left and right operand expressions of a site node; for a call, its first two
+        array arguments (``torch.add(a, b)``, ``a.sub(b)``, ``loss_fn(pred, y)``)."""
+        if isinstance(node, ast.Call):
+            f = node.func
+            method = isinstance(f, ast.Attribute) and not _is_module(f.value)
+            return tuple(([f.value] if method else []) + list(node.args))[:2]
         if isinstance(node, ast.Compare):
             return node.left, node.comparators[0]
         if isinstance(node, ast.AugAssign):
@@ -105,6 +110,23 @@ class SourceIndex:
             base = SourceIndex.name_of(node.value)
             return None if base is None else f"{base}.{node.attr}"
         return None
+
+    def call_at(self, line: int, name: str):
+        """The first call on ``line`` to a function or method called ``name`` (or None)."""
+        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line
+                 and _call_name(n) == name and len(self.operands(n)) == 2]
+        return min(calls, key=lambda n: n.col_offset, default=None)
+
+    def call_col(self, line: int, name: str) -> int:
+        """The 1-based column of the call to ``name`` on ``line`` (of the line's first call,
+        or its first character, when no call there has that name)."""
+        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line]
+        named = [n for n in calls if _call_name(n) == name]
+        best = min(named or calls, key=lambda n: n.col_offset, default=None)
+        if best is None:
+            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+            return len(text) - len(text.lstrip()) + 1
+        return self._char_col(line, best.col_offset) + 1
 
     # -- intent at the site -------------------------------------------------------------
 
