@@ -1,4 +1,4 @@
-"""Programs: the seed notebook's network (:mod:`broadcasting.examples.backprop`) with random
+"""Programs: the seed notebook's network (``broadcasting.examples.backprop``) with random
 sizes, activations, losses, with or without a batch axis; each case's gradients computed four
 ways — the broadcasting ``*`` chain, the same code rewritten by the rewriter, full Jacobians
 in chain-rule form, torch autograd — which must agree.
