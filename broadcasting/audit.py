@@ -415,10 +415,12 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
 
 
 def _torch_calls(source: str, filename: str):
-    """A recorder of torch function calls, for programs that import torch (else None)."""
+    """A recorder of torch function calls, for programs that import torch and name a checked
+    function or loss module (else None)."""
     import ast
-    from .audit_torch import TorchCalls, imports_torch
-    return TorchCalls(filename) if imports_torch(ast.parse(source)) else None
+    from .audit_torch import TorchCalls, calls_checked, imports_torch
+    tree = ast.parse(source)
+    return TorchCalls(filename) if imports_torch(tree) and calls_checked(tree) else None
 
 
 def _run(code, sites, namespace, calls=None) -> None:

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["imports_torch", "TorchCalls", "CallRecord"]
+__all__ = ["imports_torch", "calls_checked", "TorchCalls", "CallRecord", "LOSS_MODULES"]
 
 
 def imports_torch(tree) -> bool:
@@ -30,6 +30,29 @@ def imports_torch(tree) -> bool:
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
+            return True
+    return False
+
+
+#: loss modules whose forward calls a checked loss function
+LOSS_MODULES = frozenset({"MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+                          "BCEWithLogitsLoss", "SoftMarginLoss", "PoissonNLLLoss",
+                          "GaussianNLLLoss", "KLDivLoss"})
+
+
+def calls_checked(tree) -> bool:
+    """Whether a program names any checked torch function or loss module (``torch.add``,
+    ``x.mul_``, ``F.mse_loss``, ``nn.MSELoss``…): only then is recording worth its cost.
+
+    >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
+    (True, False)
+    """
+    from .strict import CHECKED, LOSSES
+    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else (
+            node.id if isinstance(node, ast.Name) else None)
+        if name is not None and (name in names or name.rstrip("_") in names):
             return True
     return False
 

@@ -13,6 +13,9 @@ Warnings (probable bugs):
                             np.newaxis, unsqueeze, reshape, expand_dims, einops)
   ambiguous-alignment       a reduction over a non-leading axis without keepdims broadcast
                             back against a square array: x / x.sum(axis=1)
+Besides operators, torch function calls made by the program are checked the same way
+(torch.add, x.sub(y), torch.where, F.mse_loss, loss modules such as nn.MSELoss(): "op" is
+then the function's name).
 Everything else (bias rows, scalars, keepdims reductions, explicit outer products, batch
 broadcasting in @) is info. A `# broadcasting: ok` comment on a line silences its warnings.
 

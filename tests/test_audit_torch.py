@@ -63,3 +63,10 @@ def test_numpy_programs_do_not_import_torch(tmp_path):
             f"r = audit_program({str(path)!r})\nassert len(r.warnings) == 1\n"
             f"assert 'torch' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_recording_only_where_a_checked_function_is_named():
+    from broadcasting.audit_torch import calls_checked
+    assert calls_checked(ast.parse("crit = nn.BCEWithLogitsLoss()"))
+    assert calls_checked(ast.parse("x.add_(y)")) and calls_checked(ast.parse("from torch import maximum\nm = maximum(a, b)"))
+    assert not calls_checked(ast.parse("y = model(x) * w + b"))
