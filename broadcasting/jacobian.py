@@ -188,7 +188,8 @@ class Jacobian:
                 raise BroadcastError(f"operand {o.position} ({o.name}) has shape {format_shape(shape)} "
                                      f"but this Jacobian is for {format_shape(o.shape)}")
             out.append(x if all(a.kept for a in o.axes) else x[o.index + (Ellipsis,)])
-        return out, backend_for(arrays), backend_for(arrays).result_dtype(list(arrays))
+        backend = backend_for(arrays)
+        return out, backend, backend.result_dtype(list(arrays))
 
     def _contract(self, inputs, terms, output, backend, dtype, arrays):
         """einsum over ``inputs`` (terms given); labels of ``output`` no input has get ones."""
