@@ -40,8 +40,8 @@ def hypothesis_rate(examples: int) -> float:
     return examples / (time.perf_counter() - start)
 
 
-def corpus_rate(jobs: int | None) -> tuple[float, int, float]:
-    cmd = [sys.executable, "-m", "broadcasting", "corpus", "run", "--json"]
+def corpus_rate(jobs: int | None, prefix: list[str]) -> tuple[float, int, float]:
+    cmd = prefix + ["corpus", "run", "--json"]
     if jobs:
         cmd += ["-j", str(jobs)]
     start = time.perf_counter()
@@ -58,11 +58,13 @@ def main() -> None:
     p.add_argument("--examples", type=int, default=1000, help="hypothesis examples (default 1000)")
     p.add_argument("-j", "--jobs", type=int, action="append",
                    help="corpus run worker counts to time (default: the CPU default, and 1)")
+    p.add_argument("--command", default=f"{sys.executable} -m broadcasting",
+                   help="how to start the CLI (default: this python -m broadcasting)")
     args = p.parse_args()
     base = hypothesis_rate(args.examples)
     print(f"hypothesis numpy* vs torch* : {base:8.0f} cases/s ({args.examples} examples)")
     for jobs in args.jobs or [None, 1]:
-        rate, cases, wall = corpus_rate(jobs)
+        rate, cases, wall = corpus_rate(jobs, args.command.split())
         label = f"-j {jobs}" if jobs else "default -j"
         print(f"corpus run ({label:>10})   : {rate:8.0f} cases/s ({cases} cases in {wall:.2f} s, "
               f"process start included)  ratio {rate / base:.2f}x")

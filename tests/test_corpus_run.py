@@ -23,7 +23,7 @@ def test_committed_corpus_passes_every_kind():
     report = run_corpus(CORPUS, jobs=2)
     assert report.failures == ()
     assert report.cases >= 10000
-    assert set(report.by_kind) == {"elementwise", "matmul", "gradients", "errors", "promotion"}
+    assert set(report.by_kind) >= {"elementwise", "matmul", "gradients", "errors", "promotion"}
 
 
 def test_json_shape(capsys, tmp_path):
@@ -32,7 +32,7 @@ def test_json_shape(capsys, tmp_path):
     data = json.loads(out)
     assert code == 0
     assert list(data) == ["cases", "failed", "by_kind", "backends", "seconds", "failures"]
-    assert data["cases"] == 25 and data["failed"] == 0 and data["failures"] == []
+    assert data["cases"] == 5 * len(data["by_kind"]) and data["failed"] == 0 and data["failures"] == []
     assert data["by_kind"] == {k: 5 for k in data["by_kind"]}
     assert data["backends"] == ["numpy", "torch", "einops", "bc"]
 

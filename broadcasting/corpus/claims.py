@@ -117,14 +117,14 @@ def _expected(case, arrays, msgs):
 
 def check_product(case: dict, backends, arrays=None) -> list[str]:
     """All claims of an ``op`` case: derivation, then numpy/torch/einsum values vs the oracle."""
-    msgs = check_derivation(case)
+    msgs = check_derivation(case) if backends.derive else []
     op, claim = case["op"], tuple(case["result_shape"])
     arrays = make_arrays(case) if arrays is None else arrays
     expected = _expected(case, arrays, msgs)
     dtype = arrays[0].dtype
     ref = expected if expected is not None else np.empty(claim, dtype)
     try:
-        e = explain(*arrays, op=op)
+        e = explain(*(x.shape for x in arrays), op=op)
     except BroadcastError as err:
         return msgs + [f"bc.explain: {err}"]
     eq, pattern = case.get("einsum"), case.get("einops")

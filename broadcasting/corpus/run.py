@@ -1,8 +1,9 @@
 """``broadcasting corpus run``: re-verify every case and report.
 
-Cases are checked in chunks; with ``jobs > 1`` the chunks go to forked worker processes (torch
-is imported, single-threaded, before the fork). A check that raises is a failed case, not a
-crash.
+With ``jobs > 1`` the work is split into forked *lanes*: some check the torch side of every case
+(they import torch themselves, single-threaded), the others the numpy side (numpy, einops, bc);
+the library's derivation and the index oracle are checked in both. The torch import of one lane
+thus overlaps the numpy work of the others. A check that raises is a failed case, not a crash.
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from .backends import ALL_BACKENDS, Backends
 from .files import load
 from .kinds import kind_module
 
-__all__ = ["Failure", "Report", "run_corpus", "check_case", "resolve_backends"]
+__all__ = ["Failure", "Report", "run_corpus", "check_case", "resolve_backends", "default_jobs"]
 
-CHUNK = 400
-_CASES: list = []  # the cases being checked, shared with forked workers
+PROGRESS_EVERY = 250
+_CASES: list = []  # the cases being checked, shared with forked lanes
 
 
 @dataclass(frozen=True)
@@ -68,42 +69,133 @@ def check_case(case: dict, backends: Backends) -> list[str]:
         return [f"check raised {type(err).__name__}: {err}"]
 
 
-def _check_range(args) -> list[tuple[str, str, tuple[str, ...]]]:
-    start, stop, backends = args
+@dataclass(frozen=True)
+class Lane:
+    """Every ``stride``-th case from ``start``, checked against ``backends``."""
+
+    start: int
+    stride: int
+    backends: Backends
+
+    def cases(self):
+        return _CASES[self.start::self.stride]
+
+
+def _check_lane(lane: Lane, report=None) -> list[tuple[str, str, tuple[str, ...]]]:
+    if lane.backends.use("torch"):
+        import torch
+        torch.set_num_threads(1)  # tiny tensors: threads only add overhead
     out = []
-    for case in _CASES[start:stop]:
-        problems = check_case(case, backends)
+    for n, case in enumerate(lane.cases(), start=1):
+        problems = check_case(case, lane.backends)
         if problems:
             out.append((case["id"], case["kind"], tuple(problems)))
+        if report is not None and n % PROGRESS_EVERY == 0:
+            report(PROGRESS_EVERY)
     return out
+
+
+def plan_lanes(backends: Backends, jobs: int) -> list[Lane]:
+    """``jobs`` lanes: half (rounded down, at least one) for the torch side when torch is checked.
+
+    >>> [(l.start, l.stride, l.backends.names) for l in plan_lanes(Backends(), 3)]
+    [(0, 1, ('torch',)), (0, 2, ('numpy', 'einops', 'bc')), (1, 2, ('numpy', 'einops', 'bc'))]
+    >>> [l.backends.derive for l in plan_lanes(Backends(), 2)]     # derivations: numpy side
+    [False, True]
+    """
+    names = backends.names
+    if jobs <= 1:
+        return [Lane(0, 1, backends)]
+    torch_side = ("torch",) if "torch" in names else ()
+    rest = tuple(n for n in names if n != "torch")
+    if torch_side and rest:
+        t = max(1, jobs // 2)
+        groups = [(torch_side, t), (rest, jobs - t)]
+    else:
+        groups = [(names, jobs)]
+    return [Lane(i, n, Backends(group, backends.device, derive=group != torch_side))
+            for group, n in groups for i in range(n)]
+
+
+def _lane_process(lane: Lane, queue) -> None:
+    try:
+        np.seterr(all="ignore")
+        found = _check_lane(lane, lambda n: queue.put(("progress", n)))
+        queue.put(("done", found))
+    except BaseException as err:  # never leave the parent waiting
+        queue.put(("crash", f"{type(err).__name__}: {err}"))
+
+
+def _run_lanes(lanes: list[Lane], progress) -> list[tuple]:
+    if len(lanes) == 1:
+        found = _check_lane(lanes[0], progress)
+        return found
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_lane_process, args=(lane, queue), daemon=True) for lane in lanes]
+    for p in procs:
+        p.start()
+    found, open_lanes = [], len(procs)
+    try:
+        while open_lanes:
+            what, payload = queue.get()
+            if what == "progress":
+                progress(payload)
+            elif what == "done":
+                found += payload
+                open_lanes -= 1
+            else:
+                raise RuntimeError(f"a corpus worker crashed: {payload}")
+    finally:
+        for p in procs:
+            p.join(timeout=5)
+    return found
+
+
+def _merge(found) -> tuple[Failure, ...]:
+    merged: dict = {}
+    for case_id, kind, problems in found:
+        entry = merged.setdefault(case_id, (kind, []))
+        entry[1].extend(p for p in problems if p not in entry[1])
+    return tuple(Failure(i, k, tuple(p)) for i, (k, p) in sorted(merged.items()))
 
 
 def resolve_backends(names, device: str) -> Backends:
     """The backends of a run; ``--device cuda`` without a GPU is a :class:`UsageError`."""
-    names = tuple(names) if names else ALL_BACKENDS
-    if device != "cpu" and "torch" not in names:
-        raise UsageError(f"--device {device} applies to the torch side; add --backend torch")
-    if "torch" in names:
+    names = tuple(dict.fromkeys(names)) if names else ALL_BACKENDS
+    if device not in ("cpu", "cuda"):
+        raise UsageError(f"--device {device!r}: choose cpu or cuda")
+    if device == "cuda":
+        if "torch" not in names:
+            raise UsageError("--device cuda applies to the torch side; add --backend torch")
         import torch
-        torch.set_num_threads(1)
-        if device == "cuda" and not torch.cuda.is_available():
+        if not torch.cuda.is_available():
             raise UsageError("--device cuda: no CUDA GPU is available to torch "
                              "(torch.cuda.is_available() is False); run without --device to check "
                              "on the CPU")
-        if device not in ("cpu", "cuda"):
-            raise UsageError(f"--device {device!r}: choose cpu or cuda")
     return Backends(names, device)
 
 
-def _progress(done: int, total: int, enabled: bool) -> None:
-    if not enabled:
-        return
-    width = 30
-    fill = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} cases")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class _Bar:
+    """A progress bar on stderr (only when enabled: a terminal, not a pipe)."""
+
+    def __init__(self, total: int, enabled: bool, lanes: int):
+        self.total, self.enabled, self.done = total * lanes, enabled, 0
+        self(0)
+
+    def __call__(self, n: int) -> None:
+        self.done = min(self.total, self.done + n)
+        if self.enabled:
+            fill = 30 * self.done // max(self.total, 1)
+            sys.stderr.write(f"\r[{'#' * fill}{'.' * (30 - fill)}] {100 * self.done // max(self.total, 1)}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.done = self.total
+            self(0)
+            sys.stderr.write("\n")
 
 
 def run_corpus(directory=None, kinds=None, backends: Backends | None = None, jobs: int = 1,
@@ -118,32 +210,19 @@ def run_corpus(directory=None, kinds=None, backends: Backends | None = None, job
     by_kind: dict = {}
     for c in _CASES:
         by_kind[c["kind"]] = by_kind.get(c["kind"], 0) + 1
-    total = len(_CASES)
-    tasks = [(i, min(i + CHUNK, total), backends) for i in range(0, total, CHUNK)]
     if backends.device != "cpu":
         jobs = 1  # CUDA does not survive a fork
-    failures, done = [], 0
-    _progress(0, total, progress)
+    lanes = plan_lanes(backends, min(jobs, max(1, len(_CASES) // 200)))
+    groups = len({lane.backends.names for lane in lanes})
+    bar = _Bar(len(_CASES), progress, groups)
     saved = np.seterr(all="ignore")  # inf and NaN are values here; NaN equals NaN
     try:
-        for found, (lo, hi, _) in _map(tasks, jobs):
-            failures += [Failure(*f) for f in found]
-            done += hi - lo
-            _progress(done, total, progress)
+        found = _run_lanes(lanes, bar)
     finally:
         np.seterr(**saved)
-    failures.sort(key=lambda f: f.id)
-    return Report(total, by_kind, backends.names, time.perf_counter() - start, tuple(failures))
-
-
-def _map(tasks, jobs: int):
-    if jobs <= 1 or len(tasks) <= 1:
-        for t in tasks:
-            yield _check_range(t), t
-        return
-    import multiprocessing
-    with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-        yield from zip(pool.imap(_check_range, tasks), tasks)
+        bar.close()
+    return Report(len(_CASES), by_kind, backends.names, time.perf_counter() - start,
+                  _merge(found))
 
 
 def default_jobs() -> int:

@@ -59,7 +59,7 @@ def _adjoint(engine, eq: str, grad, others, shape):
 
 def check(case: dict, backends) -> list[str]:
     """The claims, then every gradient against the oracle's."""
-    msgs = check_derivation(case, KEYS)
+    msgs = check_derivation(case, KEYS) if backends.derive else []
     op, claim = case["op"], tuple(case["result_shape"])
     rng = rng_of(case)
     arrays = make_arrays(case, rng)
