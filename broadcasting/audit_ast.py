@@ -37,7 +37,11 @@ REDUCTIONS = frozenset({
     "sum", "mean", "std", "var", "max", "min", "amax", "amin", "prod", "norm", "logsumexp",
     "median", "nansum", "nanmean", "nanstd", "nanvar", "nanmax", "nanmin", "average", "ptp",
     "all", "any", "count_nonzero", "argmax", "argmin", "nanmedian", "vector_norm",
+    "percentile", "quantile", "nanpercentile", "nanquantile", "trapz", "trapezoid",
 })
+#: reductions whose axis comes one position later (after ``ord``/``p``/``q``)
+_AXIS_SECOND = frozenset({"norm", "vector_norm", "percentile", "quantile", "nanpercentile",
+                          "nanquantile"})
 #: calls that insert, move or reshape axes: a broadcast at a site that uses them is deliberate
 AXIS_MAKERS = frozenset({
     "unsqueeze", "unsqueeze_", "reshape", "view", "expand_dims", "expand", "expand_as",
@@ -365,7 +369,7 @@ def _reduced_axes(call: ast.Call) -> tuple[int, ...] | str | None:
 
 def _axes_of(call: ast.Call, name: str):
     function_style = _is_module(call.func.value)
-    position = (1 if function_style else 0) + (1 if name in ("norm", "vector_norm") else 0)
+    position = (1 if function_style else 0) + (1 if name in _AXIS_SECOND else 0)
     axis = _keyword(call, "axis", "dim", "axes")
     if axis is None and len(call.args) > position:
         axis = call.args[position]

@@ -51,6 +51,7 @@ def test_explicit_axes_at_site(text, explicit):
     ("x.max(dim=1).values", 1, "misaligned"), ("torch.max(x, 1)[0]", 1, "misaligned"),
     ("np.sqrt(x.var(axis=1) + 1e-5)", 1, "misaligned"), ("-x.min(1)", 1, "misaligned"),
     ("x.sum(axis=1).astype(np.float32)", 1, "misaligned"), ("x.cumsum(axis=1)", 2, None),
+    ("np.percentile(x, 90, 1)", 1, "misaligned"), ("np.quantile(x, 0.5, axis=0)", 1, "aligned"),
     ("f(x)", 1, None), ("x[:, 0]", 1, "misaligned"), ("x[..., -1]", 1, "misaligned"),
     ("x[0]", 1, "aligned"), ("x[0, :]", 1, "aligned"), ("x[:, idx]", 1, None), ("x[:, 1:]", 2, None),
 ])
