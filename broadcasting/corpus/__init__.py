@@ -36,7 +36,12 @@ edit). The module provides:
     re-verify every claim of one case: an empty list when all hold, else one line per failed
     claim saying what differed. ``backends`` (:class:`~.backends.Backends`) says which libraries
     to check against (``backends.use("torch")``), converts arrays (``backends.tensor(x)``), and
-    compares with per-dtype tolerances, NaN equal to NaN (``backends.close(actual, expected)``).
+    compares with per-dtype tolerances, NaN equal to NaN (``backends.close(actual, expected)``);
+    ``backends.derive`` is False in a parallel lane that leaves the library's derivations to
+    another lane;
+``check_many(cases: list[dict], backends) -> list[list[str]]`` (optional)
+    the same for a batch of cases of this kind, in order; the runner prefers it (running one
+    engine over the whole batch at a time is much faster than case by case).
 
 Public API (also for the docs generator)
 ----------------------------------------

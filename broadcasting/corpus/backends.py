@@ -106,6 +106,8 @@ class Backends:
         a, e = Backends.numpy(actual), Backends.numpy(expected)
         if a.shape != e.shape:
             return False
+        if a.dtype == e.dtype and a.tobytes() == e.tobytes():  # bit-identical: the common case
+            return True
         rtol, atol = _TOL.get(e.dtype if dtype is None else np.dtype(dtype), (0.0, 0.0))
         if a.dtype.kind not in "fc" and e.dtype.kind not in "fc":
             return bool((a == e).all())

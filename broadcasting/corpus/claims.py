@@ -13,7 +13,8 @@ numerically against numpy, torch, the einsum engines and the index oracle.
 """
 from __future__ import annotations
 
-from functools import reduce
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
 
 import numpy as np
 
@@ -23,7 +24,8 @@ from .arrays import make_arrays
 from .oracle import BINARY, OracleMismatch, oracle_value
 
 __all__ = ["derived_claims", "check_derivation", "check_product", "native", "run_claim",
-           "dtype_name", "check_result_dtypes", "compare_many"]
+           "dtype_name", "check_result_dtypes", "compare_many", "check_products",
+           "Claim", "run_claims"]
 
 CLAIM_KEYS = ("result_shape", "einsum", "einops")
 
@@ -86,14 +88,18 @@ def compare_many(claims, expected: np.ndarray, backends, dtype) -> list[str]:
             msgs.append(f"{what}: dtype {got.dtype}, expected {np.dtype(dtype)} (the dtype of *)")
         else:
             good.append((what, got))
-    if good and not backends.close(np.stack([g for _, g in good]),
-                                   np.stack([expected] * len(good)), dtype):
-        msgs += [m for what, got in good for m in backends.differ(what, got, expected, dtype)]
+    for what, got in good:
+        msgs += backends.differ(what, got, expected, dtype)
     return msgs
 
 
+@lru_cache(maxsize=256)
 def dtype_name(dtype) -> str:
-    """``'float32'`` for ``np.float32`` and ``torch.float32`` alike."""
+    """``'float32'`` for ``np.float32`` and ``torch.float32`` alike.
+
+    >>> dtype_name(np.dtype("float32"))
+    'float32'
+    """
     return str(dtype).removeprefix("torch.")
 
 
@@ -115,40 +121,157 @@ def _expected(case, arrays, msgs):
         return None
 
 
-def check_product(case: dict, backends, arrays=None) -> list[str]:
-    """All claims of an ``op`` case: derivation, then numpy/torch/einsum values vs the oracle."""
-    msgs = check_derivation(case) if backends.derive else []
-    op, claim = case["op"], tuple(case["result_shape"])
-    arrays = make_arrays(case) if arrays is None else arrays
-    expected = _expected(case, arrays, msgs)
-    dtype = arrays[0].dtype
-    ref = expected if expected is not None else np.empty(claim, dtype)
-    try:
-        e = explain(*(x.shape for x in arrays), op=op)
-    except BroadcastError as err:
-        return msgs + [f"bc.explain: {err}"]
-    eq, pattern = case.get("einsum"), case.get("einops")
-    claims, np_result, torch_result = [], None, None
+@dataclass(frozen=True)
+class Claim:
+    """One numeric claim of a case: ``compute()`` must give ``expected`` (shape, dtype, values).
+    Failures are appended to ``msgs`` (the case's list); ``engine`` groups claims for
+    :func:`run_claims`."""
+
+    msgs: list
+    engine: str
+    what: str
+    compute: object
+    expected: np.ndarray
+    dtype: object = None
+
+    def __repr__(self) -> str:
+        return f"Claim({self.what!r})"
+
+
+def run_claims(claims, backends) -> None:
+    """Evaluate claims engine by engine (all ``np.einsum`` claims, then all ``einops`` ones, …),
+    which keeps each library's code hot, and record each failure in its case's ``msgs``."""
+    groups: dict = {}
+    for c in claims:
+        groups.setdefault(c.engine, []).append(c)
+    for group in groups.values():
+        values = []
+        for c in group:
+            try:
+                values.append((True, c.compute()))
+            except Exception as err:  # a claimed einsum that does not run is a failed claim
+                first = str(err).splitlines()[0] if str(err) else ""
+                c.msgs.append(f"{c.what}: raised {type(err).__name__}: {first}")
+                values.append((False, None))
+        for c, (ok, value) in zip(group, values):
+            if ok:
+                c.msgs.extend(compare_many([(c.what, value)], c.expected, backends, c.dtype))
+
+
+def check_product(case: dict, backends) -> list[str]:
+    """All claims of one ``op`` case (see :func:`check_products`)."""
+    return check_products([case], backends)[0]
+
+
+@dataclass
+class _Work:
+    """The state of one case while :func:`check_products` runs its stages."""
+
+    case: dict
+    msgs: list
+    arrays: list | None = None
+    ref: np.ndarray | None = None
+    explanation: object = None
+    ops: tuple = ()
+    tensors: list | None = None
+    results: dict = field(default_factory=dict)
+
+    @property
+    def alive(self) -> bool:
+        return self.explanation is not None
+
+
+def _engines(backends):
+    """(label, applies, compute) of every engine a product case is checked with, in order."""
+    out = []
     if backends.use("numpy"):
-        np_result = native(op, arrays)
-        claims.append((f"numpy {op}", np_result))
-        if eq is not None:
-            claims.append((f"np.einsum({eq!r})", lambda: np.einsum(eq, *e.einsum_operands(*arrays))))
+        out += [(lambda c: f"numpy {c['op']}", lambda w: True,
+                 lambda w: native(w.case["op"], w.arrays)),
+                (lambda c: f"np.einsum({c['einsum']!r})", lambda w: "einsum" in w.case,
+                 lambda w: np.einsum(w.case["einsum"], *w.ops))]
     if backends.use("torch"):
-        tensors = [backends.tensor(x) for x in arrays]
-        torch_result = native(op, tensors)
-        claims.append((f"torch {op}", torch_result))
-        if eq is not None:
-            claims.append((f"torch.einsum({eq!r})",
-                           lambda: backends.torch.einsum(eq, *e.einsum_operands(*tensors))))
-    if backends.use("einops") and pattern is not None:
+        out += [(lambda c: f"torch {c['op']}", lambda w: True,
+                 lambda w: native(w.case["op"], w.tensors)),
+                (lambda c: f"torch.einsum({c['einsum']!r})", lambda w: "einsum" in w.case,
+                 lambda w: backends.torch.einsum(w.case["einsum"],
+                                                 *w.explanation.einsum_operands(*w.tensors)))]
+    if backends.use("einops"):
         import einops
-        claims.append((f"einops.einsum({pattern!r})",
-                       lambda: einops.einsum(*e.einsum_operands(*arrays), pattern)))
-    if backends.use("bc") and eq is not None:
+        out.append((lambda c: f"einops.einsum({c['einops']!r})", lambda w: "einops" in w.case,
+                    lambda w: einops.einsum(*w.ops, w.case["einops"])))
+    if backends.use("bc"):
         from ..explicit import einsum, multiply
-        claims.append((f"bc.einsum({eq!r})", lambda: einsum(eq, *e.einsum_operands(*arrays))))
-        if op == "*":
-            claims.append(("bc.multiply", lambda: multiply(*arrays)))
-    msgs += compare_many(claims, ref, backends, dtype)
-    return msgs + check_result_dtypes(case, np_result, torch_result)
+        out += [(lambda c: f"bc.einsum({c['einsum']!r})", lambda w: "einsum" in w.case,
+                 lambda w: einsum(w.case["einsum"], *w.ops)),
+                (lambda c: "bc.multiply", lambda w: w.case["op"] == "*",
+                 lambda w: multiply(*w.arrays))]
+    return out
+
+
+def _oracle(w: _Work) -> None:
+    expected = _expected(w.case, w.arrays, w.msgs)
+    w.ref = expected if expected is not None else np.empty(tuple(w.case["result_shape"]),
+                                                           w.arrays[0].dtype)
+
+
+def _explain(w: _Work) -> None:
+    try:
+        w.explanation = explain(*(x.shape for x in w.arrays), op=w.case["op"])
+    except BroadcastError as err:
+        w.msgs.append(f"bc.explain: {err}")
+        return
+    if w.case.get("einsum") is not None:
+        w.ops = w.explanation.einsum_operands(*w.arrays)
+
+
+_SETUP = (("building the arrays", lambda w: setattr(w, "arrays", make_arrays(w.case))),
+          ("the index oracle", _oracle), ("bc.explain", _explain))
+
+
+def check_products(cases, backends) -> list[list[str]]:
+    """All claims of many ``op`` cases, run stage by stage over the whole batch (one engine at a
+    time keeps each library's code hot): the derivation, the index oracle, then numpy ``op`` and
+    ``np.einsum``, torch ``op`` and ``torch.einsum``, ``einops.einsum``, ``bc.einsum`` and
+    ``bc.multiply`` against the oracle (shape, dtype of ``*``, values), then the claimed result
+    dtypes. One list of failed claims per case."""
+    work = [_Work(c, check_derivation(c) if backends.derive else []) for c in cases]
+    live = work
+    for what, step in _SETUP:  # each step over the whole batch; a case that breaks drops out
+        live = [w for w in live if _guarded(w, what, step)]
+    live = [w for w in live if w.alive]
+    if backends.use("torch"):
+        for w in live:
+            w.tensors = [backends.tensor(x) for x in w.arrays]
+    for label, applies, compute in _engines(backends):
+        for w in live:
+            if applies(w):
+                what = label(w.case)
+                w.results[what] = _attempt(w, what, compute)
+        for w in live:
+            what = label(w.case) if applies(w) else None
+            if what in w.results and w.results[what] is not None:
+                w.msgs.extend(compare_many([(what, w.results[what])], w.ref, backends,
+                                           w.arrays[0].dtype))
+    for w in live:
+        np_result = w.results.get(f"numpy {w.case['op']}")
+        torch_result = w.results.get(f"torch {w.case['op']}")
+        w.msgs.extend(check_result_dtypes(w.case, np_result, torch_result))
+    return [w.msgs for w in work]
+
+
+def _attempt(w: _Work, what: str, compute):
+    try:
+        return compute(w)
+    except Exception as err:  # a claimed einsum that does not run is a failed claim
+        first = str(err).splitlines()[0] if str(err) else ""
+        w.msgs.append(f"{what}: raised {type(err).__name__}: {first}")
+        return None
+
+
+def _guarded(w: _Work, what: str, step) -> bool:
+    try:
+        step(w)
+        return True
+    except Exception as err:  # a malformed claim (bad shapes, dtypes) fails its case
+        w.msgs.append(f"{what}: raised {type(err).__name__}: {err}")
+        return False

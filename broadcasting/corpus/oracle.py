@@ -79,10 +79,15 @@ def _aligned_axes(k: int, shape, target: tuple[int, ...], first: int, claim) -> 
     return axes
 
 
-@lru_cache(maxsize=2048)
 def index_maps(op: str, shapes: tuple, result_shape: tuple) -> IndexMaps:
-    """The flat index maps of ``op`` over operands of ``shapes`` into ``result_shape`` (cached)."""
-    if op != "@":
+    """The flat index maps of ``op`` over operands of ``shapes`` into ``result_shape`` (cached;
+    every elementwise operator shares the same maps)."""
+    return _index_maps(op == "@", shapes, result_shape)
+
+
+@lru_cache(maxsize=4096)
+def _index_maps(matmul: bool, shapes: tuple, result_shape: tuple) -> IndexMaps:
+    if not matmul:
         grid = tuple(result_shape)
         gi = np.indices(grid)
         maps = tuple(_flat(gi, _aligned_axes(k, s, grid, 0, result_shape), s, grid)

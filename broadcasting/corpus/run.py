@@ -19,9 +19,10 @@ from .backends import ALL_BACKENDS, Backends
 from .files import load
 from .kinds import kind_module
 
-__all__ = ["Failure", "Report", "run_corpus", "check_case", "resolve_backends", "default_jobs"]
+__all__ = ["Failure", "Report", "run_corpus", "check_case", "check_batch", "resolve_backends", "default_jobs"]
 
-PROGRESS_EVERY = 250
+#: cases checked together (a kind's ``check_many`` runs stage by stage over a batch)
+BATCH = 250
 _CASES: list = []  # the cases being checked, shared with forked lanes
 
 
@@ -81,17 +82,38 @@ class Lane:
         return _CASES[self.start::self.stride]
 
 
+def check_batch(cases: list[dict], backends: Backends) -> list[list[str]]:
+    """The failed claims of each case of one kind, through the kind's ``check_many`` when it has
+    one (a batch that raises is re-checked case by case)."""
+    module = kind_module(cases[0]["kind"])
+    if hasattr(module, "check_many"):
+        try:
+            return [list(p) for p in module.check_many(cases, backends)]
+        except Exception:  # find the case that breaks it, one at a time
+            pass
+    return [check_case(c, backends) for c in cases]
+
+
+def _batches(cases: list[dict]):
+    """Runs of consecutive cases of one kind, at most ``BATCH`` long."""
+    start = 0
+    for i in range(1, len(cases) + 1):
+        if i == len(cases) or cases[i]["kind"] != cases[start]["kind"] or i - start >= BATCH:
+            yield cases[start:i]
+            start = i
+
+
 def _check_lane(lane: Lane, report=None) -> list[tuple[str, str, tuple[str, ...]]]:
     if lane.backends.use("torch"):
         import torch
         torch.set_num_threads(1)  # tiny tensors: threads only add overhead
     out = []
-    for n, case in enumerate(lane.cases(), start=1):
-        problems = check_case(case, lane.backends)
-        if problems:
-            out.append((case["id"], case["kind"], tuple(problems)))
-        if report is not None and n % PROGRESS_EVERY == 0:
-            report(PROGRESS_EVERY)
+    for batch in _batches(lane.cases()):
+        for case, problems in zip(batch, check_batch(batch, lane.backends)):
+            if problems:
+                out.append((case["id"], case["kind"], tuple(problems)))
+        if report is not None:
+            report(len(batch))
     return out
 
 

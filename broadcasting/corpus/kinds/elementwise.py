@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 
-from ..claims import check_product, derived_claims
+from ..claims import check_product, check_products, derived_claims
 from ..shapes import hypothesis_shapes
 from . import case_id, case_seed
 
@@ -73,3 +73,8 @@ def generate(seed: int) -> list[dict]:
 def check(case: dict, backends) -> list[str]:
     """Every claim of one case (see :func:`broadcasting.corpus.claims.check_product`)."""
     return check_product(case, backends)
+
+
+def check_many(cases: list[dict], backends) -> list[list[str]]:
+    """:func:`check` for a batch, stage by stage (faster; same claims)."""
+    return check_products(cases, backends)

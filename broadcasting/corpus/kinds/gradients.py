@@ -10,13 +10,14 @@ drawn from the case's generator after the operands.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import reduce
 
 import numpy as np
 
 from ...explain import explain
 from ..arrays import make_arrays, rng_of, values
-from ..claims import check_derivation, derived_claims, run_claim
+from ..claims import Claim, check_derivation, derived_claims, run_claims
 from ..oracle import OracleMismatch, oracle_grads
 from ..shapes import MATMUL_SIGNATURE, hypothesis_shapes
 from . import case_id, case_seed
@@ -53,63 +54,104 @@ def to_einops(equation: str) -> str:
     return ", ".join(" ".join(t) for t in lhs.split(",")) + " -> " + " ".join(out)
 
 
-def _adjoint(engine, eq: str, grad, others, shape):
-    return engine(eq, grad, *others).reshape(shape)
+@dataclass
+class _Grad:
+    """One case being checked: its operands, the result's gradient, the oracle's gradients."""
+
+    case: dict
+    msgs: list
+    arrays: list
+    grad: np.ndarray
+    expected: list
+    ops: tuple
+    memo: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"_Grad({self.case['id']})"
 
 
-def check(case: dict, backends) -> list[str]:
-    """The claims, then every gradient against the oracle's."""
-    msgs = check_derivation(case, KEYS) if backends.derive else []
-    op, claim = case["op"], tuple(case["result_shape"])
+def _prepare(case: dict, msgs: list) -> _Grad | None:
+    claim = tuple(case["result_shape"])
     rng = rng_of(case)
     arrays = make_arrays(case, rng)
     grad = values(rng, claim, case["dtypes"][0])
     try:
-        expected = oracle_grads(op, arrays, grad, claim)
-        e = explain(*arrays, op=op)
+        expected = oracle_grads(case["op"], arrays, grad, claim)
+        e = explain(*(x.shape for x in arrays), op=case["op"])
     except (OracleMismatch, ValueError) as err:
-        return msgs + [f"index oracle: {err}"]
-    dtype = arrays[0].dtype
-    ops = e.einsum_operands(*arrays)
-    if backends.use("torch"):
-        msgs += _check_autograd(case, arrays, grad, expected, backends)
-    for k, (eq, x) in enumerate(zip(case["adjoints"], arrays)):
-        others = [y for j, y in enumerate(ops) if j != k]
-        want = expected[k]
+        msgs.append(f"index oracle: {err}")
+        return None
+    return _Grad(case, msgs, arrays, grad, expected, e.einsum_operands(*arrays))
+
+
+def _autograd(g: _Grad, backends) -> list:
+    """torch autograd's gradient of each operand (computed once per case)."""
+    if "autograd" not in g.memo:
+        tensors = [backends.tensor(x, requires_grad=True) for x in g.arrays]
+        out = tensors[0] @ tensors[1] if g.case["op"] == "@" else reduce(lambda a, b: a * b, tensors)
+        out.backward(backends.tensor(g.grad))
+        g.memo["autograd"] = [t.grad if t.grad is not None else backends.torch.zeros_like(t)
+                              for t in tensors]
+    return g.memo["autograd"]
+
+
+def _torch_ops(g: _Grad, backends) -> tuple:
+    """The result's gradient and the einsum operands as tensors (once per case)."""
+    if "torch" not in g.memo:
+        g.memo["torch"] = (backends.tensor(g.grad), [backends.tensor(y) for y in g.ops])
+    return g.memo["torch"]
+
+
+def _claims(g: _Grad, backends) -> list[Claim]:
+    out = []
+    op, dtype = g.case["op"], g.arrays[0].dtype
+    for k, (eq, x) in enumerate(zip(g.case["adjoints"], g.arrays)):
+        others = [y for j, y in enumerate(g.ops) if j != k]
+        want = g.expected[k]
+
+        def claim(engine, what, compute):
+            out.append(Claim(g.msgs, engine, f"grad {k}: {what}", compute, want, dtype))
+
         if backends.use("numpy"):
-            msgs += run_claim(f"grad {k}: np.einsum({eq!r})",
-                              lambda: _adjoint(np.einsum, eq, grad, others, x.shape), want, backends, dtype)
+            claim("np.einsum", f"np.einsum({eq!r})",
+                  lambda eq=eq, others=others, x=x: np.einsum(eq, g.grad, *others).reshape(x.shape))
+        if backends.use("torch"):
+            claim("autograd", "torch autograd", lambda k=k: _autograd(g, backends)[k])
+            claim("torch.einsum", f"torch.einsum({eq!r})", lambda k=k, eq=eq, x=x: _torch_adjoint(
+                g, backends, k, eq).reshape(x.shape))
         if backends.use("einops"):
             import einops
-            msgs += run_claim(f"grad {k}: einops.einsum({to_einops(eq)!r})",
-                              lambda: einops.einsum(grad, *others, to_einops(eq)).reshape(x.shape),
-                              want, backends, dtype)
+            claim("einops", f"einops.einsum({to_einops(eq)!r})",
+                  lambda eq=eq, others=others, x=x:
+                  einops.einsum(g.grad, *others, to_einops(eq)).reshape(x.shape))
         if backends.use("bc"):
             from ...explicit import einsum, unbroadcast
-            msgs += run_claim(f"grad {k}: bc.einsum({eq!r})",
-                              lambda: _adjoint(einsum, eq, grad, others, x.shape), want, backends, dtype)
+            claim("bc.einsum", f"bc.einsum({eq!r})",
+                  lambda eq=eq, others=others, x=x: einsum(eq, g.grad, *others).reshape(x.shape))
             if op == "*":
-                local = reduce(np.multiply, [y for j, y in enumerate(arrays) if j != k], grad)
-                msgs += run_claim(f"grad {k}: bc.unbroadcast", lambda: unbroadcast(local, x.shape),
-                                  want, backends, dtype)
+                claim("bc.unbroadcast", "bc.unbroadcast", lambda k=k, x=x: unbroadcast(
+                    reduce(np.multiply, [y for j, y in enumerate(g.arrays) if j != k], g.grad), x.shape))
+    return out
+
+
+def _torch_adjoint(g: _Grad, backends, k: int, eq: str):
+    tgrad, tops = _torch_ops(g, backends)
+    return backends.torch.einsum(eq, tgrad, *[y for j, y in enumerate(tops) if j != k])
+
+
+def check_many(cases: list[dict], backends) -> list[list[str]]:
+    """The claims of a batch, then every gradient against the oracle's, engine by engine."""
+    msgs = [check_derivation(c, KEYS) if backends.derive else [] for c in cases]
+    claims = []
+    for case, m in zip(cases, msgs):
+        g = _prepare(case, m)
+        if g is not None:
+            claims += _claims(g, backends)
+    run_claims(claims, backends)
     return msgs
 
 
-def _check_autograd(case, arrays, grad, expected, backends) -> list[str]:
-    torch = backends.torch
-    tensors = [backends.tensor(x, requires_grad=True) for x in arrays]
-    out = tensors[0] @ tensors[1] if case["op"] == "@" else reduce(lambda a, b: a * b, tensors)
-    out.backward(backends.tensor(grad))
-    # torch.einsum on the detached einsum operands: the adjoint claims, evaluated by torch
-    msgs = []
-    tops = [y.detach() for y in explain(*arrays, op=case["op"]).einsum_operands(*tensors)]
-    tgrad = backends.tensor(grad)
-    for k, (t, want) in enumerate(zip(tensors, expected)):
-        got = t.grad if t.grad is not None else torch.zeros_like(t)
-        msgs += backends.differ(f"grad {k}: torch autograd", got, want)
-        others = [y for j, y in enumerate(tops) if j != k]
-        eq = case["adjoints"][k]
-        msgs += run_claim(f"grad {k}: torch.einsum({eq!r})",
-                          lambda: torch.einsum(eq, tgrad, *others).reshape(t.shape),
-                          want, backends, want.dtype)
-    return msgs
+def check(case: dict, backends) -> list[str]:
+    """The claims, then every gradient against the oracle's (torch autograd, the adjoint einsum
+    through np.einsum, torch.einsum, einops and bc.einsum, and bc.unbroadcast for ``*``)."""
+    return check_many([case], backends)[0]
