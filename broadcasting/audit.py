@@ -223,20 +223,7 @@ def _outer(ctx, shapes, e, finding) -> AuditFinding:
     if ctx.explicit:
         return _finding(ctx, shapes, "outer-product", INFO,
                         f"{_describe(e)}: an outer product, made explicit at this site", e.index)
-    if not _crossed_sizes_equal(e.plan):
-        return _finding(ctx, shapes, "outer-product", INFO,
-                        f"{_describe(e)}: an outer product (the copied sizes differ, so it cannot "
-                        f"have been meant element-wise)",
-                        "make it explicit at the site, e.g. a[:, None] * b, to document it")
     return _finding(ctx, shapes, finding.kind, WARNING, finding.message, finding.suggestion)
-
-
-def _crossed_sizes_equal(plan) -> bool:
-    """Whether some axis one operand is copied along has the size of an axis the other is
-    copied along: ``(n,)`` with ``(n, 1)`` (the classic bug), not ``(m,)`` with ``(n, 1)``."""
-    p, q = plan.operands
-    sizes = plan.sizes
-    return bool({sizes[lab] for lab in p.stretched} & {sizes[lab] for lab in q.stretched} - {1})
 
 
 def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:

@@ -40,7 +40,8 @@ def _size_gt1(plan: BroadcastPlan, label: str) -> bool:
 
 def _outer_product(plan: BroadcastPlan) -> list[Finding]:
     """Two operands each copied along an axis the other really has, one of them along a *new*
-    axis: the classic ``(n,) * (n, 1) -> (n, n)``."""
+    axis, over equal sizes: the classic ``(n,) * (n, 1) -> (n, n)``. With different sizes,
+    ``(m,) * (n, 1)``, elementwise cannot have been meant: an ordinary outer product."""
     ops = plan.operands
     for p in ops:
         for q in ops:
@@ -52,6 +53,9 @@ def _outer_product(plan: BroadcastPlan) -> list[Finding]:
                 continue
             if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
                 continue
+            sizes = plan.sizes
+            if not {sizes[lab] for lab in p_copied} & {sizes[lab] for lab in q_copied}:
+                continue  # (m,) with (n, 1): the sizes differ, it cannot have meant elementwise
             low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
             same = f"{high.name}{high.index_text}" if high.index_text else \
                 f"{high.name}.reshape({format_shape(low.shape)})"

@@ -203,6 +203,7 @@ def test_warnings():
     assert bc.explain((), (4, 4)).warnings == ()                 # scalar scaling
     assert bc.explain((5, 3), (5, 1), op="-").warnings == ()     # keepdims reduction
     assert bc.explain((2, 1), (1, 3)).warnings == ()             # an explicit outer product
+    assert bc.explain((5, 1), (3,)).warnings == ()                # sizes differ: no accident
 
 
 def test_to_dict_str_markdown_repr():
