@@ -55,7 +55,9 @@ from .backends import Backends
 from .files import MANIFEST, README, load, load_manifest
 from .kinds import KINDS, case_id, case_seed, kind_module
 from .query import count_cases, divergences, error_records, pattern_of, promotion_table
+from .run import Failure, Report, run_corpus
+from .generate import generate_corpus
 
 __all__ = ["KINDS", "Backends", "MANIFEST", "README", "case_id", "case_seed", "kind_module", "load",
            "load_manifest", "count_cases", "pattern_of", "divergences", "promotion_table",
-           "error_records"]
+           "error_records", "run_corpus", "Report", "Failure", "generate_corpus"]
