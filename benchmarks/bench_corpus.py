@@ -6,7 +6,7 @@ timed in this process (its imports excluded). The corpus run is timed as a fresh
 (`python -m broadcasting corpus run`, process start and torch import included) checking every
 committed case against numpy, torch, np.einsum, torch.einsum, einops, bc and the index oracle.
 
-usage: python benchmarks/bench_corpus.py [--examples N] [-j N ...]
+usage: python benchmarks/bench_corpus.py [--examples N] [-j N ...] [--kind K ...]
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def hypothesis_rate(examples: int) -> float:
     return examples / (time.perf_counter() - start)
 
 
-def corpus_rate(jobs: int | None, prefix: list[str]) -> tuple[float, int, float]:
-    cmd = prefix + ["corpus", "run", "--json"]
+def corpus_rate(jobs: int | None, prefix: list[str], kinds=()) -> tuple[float, int, float]:
+    cmd = prefix + ["corpus", "run", "--json"] + [a for k in kinds for a in ("--kind", k)]
     if jobs:
         cmd += ["-j", str(jobs)]
     start = time.perf_counter()
@@ -60,11 +60,13 @@ def main() -> None:
                    help="corpus run worker counts to time (default: the CPU default, and 1)")
     p.add_argument("--command", default=f"{sys.executable} -m broadcasting",
                    help="how to start the CLI (default: this python -m broadcasting)")
+    p.add_argument("--kind", action="append", default=[],
+                   help="time only these kinds (repeatable; default: the whole corpus)")
     args = p.parse_args()
     base = hypothesis_rate(args.examples)
     print(f"hypothesis numpy* vs torch* : {base:8.0f} cases/s ({args.examples} examples)")
     for jobs in args.jobs or [None, 1]:
-        rate, cases, wall = corpus_rate(jobs, args.command.split())
+        rate, cases, wall = corpus_rate(jobs, args.command.split(), args.kind)
         label = f"-j {jobs}" if jobs else "default -j"
         print(f"corpus run ({label:>10})   : {rate:8.0f} cases/s ({cases} cases in {wall:.2f} s, "
               f"process start included)  ratio {rate / base:.2f}x")
