@@ -104,3 +104,17 @@ def test_four_ways_agree_and_report():
     assert [name for name, _ in ways.routes] == ["broadcast", "rewritten", "jacobians", "autograd"]
     assert ways.agree() and ways.max_difference() < 1e-12
     assert "max difference" in repr(ways) and "Gradients(W=" in repr(ways["autograd"])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.sampled_from([None, 1, 3]),
+       st.sampled_from(ACTIVATIONS), st.sampled_from(LOSSES), st.sampled_from(["numpy", "torch"]))
+def test_memoised_rewrite_equals_a_fresh_one(inputs, hidden, batch, activation, loss, library):
+    """Route 2 rewrites each structure once: the memoised explicit code must be exactly what a
+    fresh rewrite of this very network emits."""
+    from broadcasting.examples.backprop import (batched_broadcast_terms, explicit_version,
+                                                notebook_gradients)
+    net = Network(inputs=inputs, hidden=hidden, batch=batch, activation=activation, loss=loss)
+    args = (*net.sample(seed=inputs * 7 + hidden, library=library).arrays, activation, loss)
+    fn = notebook_gradients if batch is None else batched_broadcast_terms
+    assert explicit_version(fn, args).source == rewrite_function(fn, *args).source

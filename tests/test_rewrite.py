@@ -377,3 +377,25 @@ def test_sites_matched_by_order_and_position_fallback(monkeypatch):
     sites[1].text = "a * B"  # a text that does not match its node: positions decide
     assert rewrite_sites(src, sites, ns).source == r.source
     assert calls == [False, False, True]
+
+
+def test_rewrite_function_drops_decorators_once():
+    import numpy as np
+
+    import broadcasting as bc
+
+    calls = []
+
+    def register(fn):
+        calls.append(fn.__name__)
+        return fn
+
+    @register
+    @register  # a second decorator, on its own line
+    def scale(n):
+        return np.arange(n) * np.ones((2, n))
+
+    explicit = bc.rewrite_function(scale, 3)
+    assert calls == ["scale", "scale"]  # the decorators did not run again
+    assert "@" not in explicit.source and "einsum" in explicit.source
+    np.testing.assert_array_equal(explicit(3), scale(3))

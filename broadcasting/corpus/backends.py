@@ -60,6 +60,9 @@ class Backends:
     #: whether to check the claims against what the library derives today (a lane of a parallel
     #: run that only checks torch leaves this to the others)
     derive: bool = True
+    #: whether another lane of this run checks the torch side (work that needs torch anyway,
+    #: like the ``programs`` routes, is then left to that lane)
+    torch_elsewhere: bool = False
 
     def __post_init__(self):
         bad = [n for n in self.names if n not in ALL_BACKENDS]

@@ -229,19 +229,42 @@ def batch_einsum_gradients(x, t, W, wout, activation="relu", loss="squared"):
 # --- route 2: the same code, rewritten explicitly --------------------------------------------------
 def rewritten_gradients(x, t, W, wout, activation="relu", loss="squared"):
     """Route 1's code with every broadcasting ``*`` rewritten by
-    :func:`broadcasting.rewrite_function` (traced on these very arguments), then run.
+    :func:`broadcasting.rewrite_function` (traced on arguments of this structure), then run.
 
     >>> net = Network(inputs=2, hidden=3)
     >>> s = net.sample(seed=0)
     >>> np.allclose(rewritten_gradients(*s.arrays)[0], notebook_gradients(*s.arrays)[0])
     True
     """
-    from .. import rewrite_function
     args = (x, t, W, wout, activation, loss)
     if _ndim(x) == 1:
-        return rewrite_function(notebook_gradients, *args)(*args)
-    dW_terms, dwout_terms, _ = rewrite_function(batched_broadcast_terms, *args)(*args)
+        return explicit_version(notebook_gradients, args)(*args)
+    dW_terms, dwout_terms, _ = explicit_version(batched_broadcast_terms, args)(*args)
     return dW_terms.sum(0), dwout_terms.sum(0)
+
+
+_EXPLICIT: dict = {}
+
+
+def _structure(value):
+    """What the rewrite of a product depends on: library, dtype, rank, and which sizes are 1
+    (stretched axes are indexed away); not the other sizes."""
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return value  # the activation and loss names choose the code path
+    return type(value).__name__, str(value.dtype), tuple(int(s) == 1 for s in shape)
+
+
+def explicit_version(fn, args):
+    """``rewrite_function(fn, *args)``, memoised per structure of ``args`` (see
+    :func:`_structure`): networks of one structure get the same emitted code, so the corpus
+    rewrites each structure once. ``tests/test_examples_backprop.py`` checks that a memoised
+    rewrite equals a fresh one."""
+    from .. import rewrite_function
+    key = (fn.__name__, tuple(_structure(a) for a in args))
+    if key not in _EXPLICIT:
+        _EXPLICIT[key] = rewrite_function(fn, *args)
+    return _EXPLICIT[key]
 
 
 # --- route 3: full Jacobians, textbook chain rule ---------------------------------------------------
