@@ -227,3 +227,9 @@ def test_bad_operands():
         bc.explain((3,), (3,), op="%%")
     with pytest.raises(bc.BroadcastError, match="at least one"):
         bc.explain()
+
+
+def test_matrix_words_use_plain_names():
+    mf = bc.explain((3,), (2, 3), names=["dscore_dhact", "dh_dW"]).matrix_form
+    assert mf.words == "column j of dh_dW scaled by dscore_dhact[j]"
+    assert bc.explain((2, 1), (2, 3)).matrix_form.words == "row i of B scaled by A[i]"

@@ -84,11 +84,22 @@ def _product_form(plan: BroadcastPlan) -> MatrixForm:
     case = {(False, False): "Hadamard product" if len(ms) > 1 else "scalar multiple",
             (False, True): "column scaling", (True, False): "row scaling",
             (True, True): "row and column scaling"}[(bool(us), bool(vs))]
-    words = {"column scaling": f"column j of {ms[0]} scaled by {vs[0] if vs else ''}[j]",
-             "row scaling": f"row i of {ms[0]} scaled by {us[0] if us else ''}[i]"}.get(case, "")
+    words = _scaling_words(plan, case)
     if case == "scalar multiple" and not s:
         case, words = "copy", "the operand itself"
     return MatrixForm(f"{c} = {prefix}{left}{core}{right}", case, words)
+
+
+def _scaling_words(plan: BroadcastPlan, case: str) -> str:
+    """``column j of B scaled by a[j]`` in the operands' plain names (not LaTeX)."""
+    if case not in ("column scaling", "row scaling"):
+        return ""
+    row, col = plan.result_labels
+    axis = col if case == "column scaling" else row
+    matrix = next(o.name for o in plan.operands if set(o.labels) == {row, col})
+    vector = next(o.name for o in plan.operands if set(o.labels) == {axis})
+    what = "column" if case == "column scaling" else "row"
+    return f"{what} {axis} of {matrix} scaled by {vector}[{axis}]"
 
 
 def _as_matrix_term(o: OperandPlan, plan: BroadcastPlan) -> str:
