@@ -27,6 +27,13 @@ COMMANDS = (
 EPILOG = """examples:
   broadcasting explain "a(3) * B(2,3)"
   broadcasting explain "x(2) @ W(2,3)" --json
+  broadcasting rewrite backprop.py -o backprop_explicit.py   # runs the program once
+  broadcasting audit train.py                                # runs the program once
+  broadcasting corpus run
+  broadcasting docs build
+
+`broadcasting COMMAND --help` says more. Exit codes: 0 ok, 1 a check found a difference,
+2 bad input.
 """
 
 
