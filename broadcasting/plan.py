@@ -142,9 +142,9 @@ class BroadcastPlan:
     @property
     def einsum(self) -> str | None:
         """The einsum equation over the operands with stretched axes removed; ``None`` for
-        operators that are not products."""
-        if not self.is_product:
-            return None
+        operators that are not products, and beyond 52 labels (einsum's letters)."""
+        if not self.is_product or len(self.result_labels) + len(self.contracted) > len(LABELS):
+            return None  # einsum has one letter per label: 52 at most
         ins = ",".join("".join(o.labels) for o in self.operands)
         return ins + "->" + "".join(self.result_labels)
 

@@ -305,4 +305,21 @@ def numpy_vs_torch_page(facts: CorpusFacts) -> str:
            "with the id of its case.", ""]
     if facts.problem:
         return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
-    return "\n".join(out + _promotion_section(facts) + _error_section(facts))
+    return "\n".join(out + _promotion_section(facts) + _error_section(facts)
+                     + _limits_section(facts))
+
+
+def _limits_section(facts: CorpusFacts) -> list[str]:
+    from ..corpus.kinds.limits import records
+    rows = records(facts.cases)
+    if not rows:
+        return []
+    names = list(rows[0]["outcomes"])
+    return ["## Rank limits", "",
+            "How many dimensions each library broadcasts: a shape of that many dimensions "
+            "against `(3, 1)`. `ok`, or the exception raised. numpy's `np.broadcast_shapes` "
+            "stops at 32 dimensions although its `*` goes to 64; `bc` follows the rule with no "
+            "cap.", "",
+            table(["rank"] + [f"`{n}`" for n in names] + ["case"],
+                  [[str(r["rank"])] + [r["outcomes"][n] for n in names] + [f"`{r['id']}`"]
+                   for r in rows]), ""]
