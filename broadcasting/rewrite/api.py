@@ -169,6 +169,9 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
         if add_imports:
             module = _add_imports(module, sorted(used & missing))
         new = fill_placeholders(module.code, placeholders)
+        for r in records:  # a chain's text may hold the placeholder of a chain nested in it
+            if r.replacement is not None:
+                r.replacement = fill_placeholders(r.replacement, placeholders)
     return Rewrite(source, new, _site_records(sites, records), style, filename)
 
 

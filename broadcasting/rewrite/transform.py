@@ -186,7 +186,10 @@ class RewriteTransformer(cst.CSTTransformer):
         indent = line[:len(line) - len(line.lstrip())]
         text = record.decision.form.render(texts, atomic, comments, indent)
         record.replacement = text
-        names = [t if a else f"({t})" for t, a in zip(texts, atomic)]
+        # the formula names the leaves as the program wrote them (not nested replacements)
+        written = _flatten(original)[0] if _is_mul(original) else [original.target, original.value]
+        names = [t if _atomic(leaf) else f"({t})"
+                 for t, leaf in zip((self.module.code_for_node(w) for w in written), written)]
         record.names = names
         record.formula = formula(record.decision.leaves, [" ".join(n.split()) for n in names],
                                  result)
@@ -237,7 +240,12 @@ def fill_placeholders(code: str, placeholders: dict[str, str]) -> str:
     if not placeholders:
         return code
     import re
-    return re.sub(PLACEHOLDER + r"\d+__", lambda m: placeholders.get(m.group(0), m.group(0)), code)
+    pattern = re.compile(PLACEHOLDER + r"\d+__")
+
+    def fill(match):  # a chain's text holds the placeholders of the chains nested in it
+        text = placeholders.get(match.group(0))
+        return match.group(0) if text is None else pattern.sub(fill, text)
+    return pattern.sub(fill, code)
 
 
 def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool):
