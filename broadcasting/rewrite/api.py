@@ -217,6 +217,8 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
             continue
         r = by_site.get(id(s))
         reason = _unmatched_reason(s) if r is None else r.decision.reason
+        if r is not None and reason and s.ran and not implicit_products([s]):
+            reason = _unmatched_reason(s)  # a kept chain's number * array part: not a product
         out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
                                r.replacement if r is not None else None,
                                reason, "*=" if s.augmented else "*",

@@ -111,6 +111,10 @@ def _placeholders(n: int) -> list[str]:
     return [f"__bc_x{k}" for k in range(n)]
 
 
+#: array types whose `*` is elementwise and whose einsum gives the same type
+_PLAIN = {"numpy": ("ndarray",), "torch": ("Tensor", "Parameter", "Buffer")}
+
+
 def classify(leaves) -> str | None:
     """Why a chain with these leaves is not an implicit array product (None if it is)."""
     arrays = [o for o in leaves if o.is_array]
@@ -119,6 +123,10 @@ def classify(leaves) -> str | None:
     for o in leaves:
         if o.kind == "other":
             return f"an operand is a {o.type_name}, not an array or a number"
+    for o in arrays:
+        if o.type_name not in _PLAIN[o.kind]:
+            return (f"an operand is a {o.type_name} (an array subclass whose `*` an einsum "
+                    f"would not keep: np.matrix multiplies matrices, a masked array keeps its mask)")
     if all(len(o.shape) == 0 for o in arrays):
         return "a product of 0-d arrays: nothing is broadcast"
     if len({o.kind for o in arrays}) > 1:
