@@ -5,7 +5,7 @@ numerically against numpy, torch, the einsum engines and the index oracle.
 >>> from broadcasting.corpus.backends import Backends
 >>> case = {"id": "e", "kind": "elementwise", "seed": 3, "op": "*", "shapes": [[3], [2, 3]],
 ...         "dtypes": ["float64", "float64"], "einsum": "j,ij->ij", "einops": "j, i j -> i j",
-...         "result_shape": [2, 3]}
+...         "result_shape": [2, 3], "index": "C[i,j] = a[j] * B[i,j]"}
 >>> check_product(case, Backends(("numpy", "einops", "bc")))
 []
 >>> check_product(dict(case, einsum="j,ij->ji"), Backends(("numpy",)))[:2]
@@ -27,14 +27,27 @@ __all__ = ["derived_claims", "check_derivation", "check_product", "native", "run
            "dtype_name", "check_result_dtypes", "compare_many", "check_products",
            "Claim", "run_claims"]
 
-CLAIM_KEYS = ("result_shape", "einsum", "einops")
+CLAIM_KEYS = ("result_shape", "index", "einsum", "einops")
 
 
 def derived_claims(op: str, shapes, adjoints: bool = False) -> dict:
     """What the library derives today for ``op`` over ``shapes``: the claim keys that apply
-    (``adjoints`` too when asked)."""
-    e = explain(*[tuple(s) for s in shapes], op=op)
-    out = {"result_shape": list(e.result_shape)}
+    (``adjoints`` too when asked). ``index`` (the index formula) names the op and each operand's
+    axes (``0`` where a size-1 axis is stretched), so together with ``result_shape`` it pins the
+    operand shapes of an elementwise case.
+
+    >>> derived_claims("-", [[2, 3], [1, 3]])
+    {'result_shape': [2, 3], 'index': 'C[i,j] = A[i,j] - B[0,j]'}
+    """
+    shapes = tuple(tuple(s) for s in shapes)
+    return {k: list(v) if isinstance(v, (list, tuple)) else v
+            for k, v in _derived(op, shapes, adjoints).items()}
+
+
+@lru_cache(maxsize=4096)
+def _derived(op: str, shapes: tuple, adjoints: bool) -> dict:
+    e = explain(*shapes, op=op)
+    out = {"result_shape": list(e.result_shape), "index": e.index}
     if e.einsum is not None:
         out["einsum"], out["einops"] = e.einsum, e.einops
     if adjoints:

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..errors import UsageError
 from .backends import ALL_BACKENDS, Backends
-from .files import load
+from .files import load, load_manifest
+from .form import check_form
 from .kinds import kind_module
 
 __all__ = ["Failure", "Report", "run_corpus", "check_case", "check_batch", "resolve_backends", "default_jobs"]
@@ -24,6 +25,8 @@ __all__ = ["Failure", "Report", "run_corpus", "check_case", "check_batch", "reso
 #: cases checked together (a kind's ``check_many`` runs stage by stage over a batch)
 BATCH = 250
 _CASES: list = []  # the cases being checked, shared with forked lanes
+_POSITIONS: list = []  # each case's line (from 0) in its file, shared with forked lanes
+_SEED: list = [0]  # the corpus seed (from the manifest)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class Lane:
     def cases(self):
         return _CASES[self.start::self.stride]
 
+    def positions(self):
+        return _POSITIONS[self.start::self.stride]
+
 
 def check_batch(cases: list[dict], backends: Backends) -> list[list[str]]:
     """The failed claims of each case of one kind, through the kind's ``check_many`` when it has
@@ -108,8 +114,12 @@ def _check_lane(lane: Lane, report=None) -> list[tuple[str, str, tuple[str, ...]
         import torch
         torch.set_num_threads(1)  # tiny tensors: threads only add overhead
     out = []
+    positions = iter(lane.positions())
     for batch in _batches(lane.cases()):
         for case, problems in zip(batch, check_batch(batch, lane.backends)):
+            n = next(positions)
+            if lane.backends.derive:  # the form is checked once, beside the derivations
+                problems = check_form(case, n, _SEED[0]) + list(problems)
             if problems:
                 out.append((case["id"], case["kind"], tuple(problems)))
         if report is not None:
@@ -224,12 +234,14 @@ class _Bar:
 def run_corpus(directory=None, kinds=None, backends: Backends | None = None, jobs: int = 1,
                progress: bool = False) -> Report:
     """Load (and verify the files of) a corpus, check every case, return the :class:`Report`."""
-    global _CASES
+    global _CASES, _POSITIONS
     start = time.perf_counter()
     backends = backends or resolve_backends(None, "cpu")
     for k in kinds or ():
         kind_module(k)
     _CASES = load(directory, kinds=set(kinds) if kinds else None)
+    _SEED[0] = _corpus_seed(directory)
+    _POSITIONS = _positions(_CASES)
     by_kind: dict = {}
     for c in _CASES:
         by_kind[c["kind"]] = by_kind.get(c["kind"], 0) + 1
@@ -246,6 +258,27 @@ def run_corpus(directory=None, kinds=None, backends: Backends | None = None, job
         bar.close()
     return Report(len(_CASES), by_kind, backends.names, time.perf_counter() - start,
                   _merge(found))
+
+
+def _corpus_seed(directory) -> int:
+    from ..errors import CorpusError
+    from .files import MANIFEST, default_dir
+    directory = default_dir() if directory is None else directory
+    seed = load_manifest(directory).get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise CorpusError(f"{directory}/{MANIFEST}: \"seed\" missing or not an integer (the corpus "
+                          f"seed every case's value seed derives from)")
+    return seed
+
+
+def _positions(cases) -> list[int]:
+    """Each case's line (from 0) in its file (files hold one kind each, read in order)."""
+    seen: dict = {}
+    out = []
+    for c in cases:
+        out.append(seen.get(c["kind"], 0))
+        seen[c["kind"]] = out[-1] + 1
+    return out
 
 
 def default_jobs() -> int:

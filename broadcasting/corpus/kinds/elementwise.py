@@ -70,6 +70,12 @@ def generate(seed: int) -> list[dict]:
     return [_case(n, seed, op, shapes, dtype) for n, (op, shapes, dtype) in enumerate(specs)]
 
 
+def expected(case: dict, n: int, seed: int) -> dict:
+    """The case the generator writes at position ``n`` for this case's ``op``, ``shapes`` and
+    first dtype (all operands share it; the result has it in numpy and torch)."""
+    return _case(n, seed, case["op"], case["shapes"], case["dtypes"][0])
+
+
 def check(case: dict, backends) -> list[str]:
     """Every claim of one case (see :func:`broadcasting.corpus.claims.check_product`)."""
     return check_product(case, backends)

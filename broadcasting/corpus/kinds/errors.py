@@ -107,6 +107,14 @@ def generate(seed: int) -> list[dict]:
     return cases
 
 
+def expected(case: dict, n: int, seed: int) -> dict:
+    """The case the generator writes at position ``n`` for this case's ``op`` and ``shapes`` (the
+    recorded ``error`` is checked against the libraries by :func:`check`)."""
+    return {"id": case_id(NAME, n), "kind": NAME, "op": case["op"], "shapes": case["shapes"],
+            "seed": case_seed(seed, NAME, n), "error": case.get("error"),
+            "message": message(case["op"], case["shapes"])}
+
+
 def check(case: dict, backends) -> list[str]:
     """Each library must still raise what the case records; bc must say the same line."""
     msgs = []

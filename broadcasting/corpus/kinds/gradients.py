@@ -23,7 +23,7 @@ from ..shapes import MATMUL_SIGNATURE, hypothesis_shapes
 from . import case_id, case_seed
 
 NAME = "gradients"
-KEYS = ("result_shape", "einsum", "einops", "adjoints")
+KEYS = ("result_shape", "index", "einsum", "einops", "adjoints")
 DRAWS = 330
 
 
@@ -42,6 +42,11 @@ def generate(seed: int) -> list[dict]:
     specs += [("@", s) for s in hypothesis_shapes(seed + 22, DRAWS, max_dims=3, min_side=0,
                                                    signature=MATMUL_SIGNATURE)]
     return [_case(n, seed, op, shapes) for n, (op, shapes) in enumerate(specs)]
+
+
+def expected(case: dict, n: int, seed: int) -> dict:
+    """The case the generator writes at position ``n`` for this case's ``op`` and ``shapes``."""
+    return _case(n, seed, case["op"], case["shapes"])
 
 
 def to_einops(equation: str) -> str:

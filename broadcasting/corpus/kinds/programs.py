@@ -65,6 +65,11 @@ def generate(seed: int) -> list[dict]:
     return [_case(n, seed) for n in range(COUNT)]
 
 
+def expected(case: dict, n: int, seed: int) -> dict:
+    """The case at position ``n``: a programs case is wholly fixed by its position and seed."""
+    return _case(n, seed)
+
+
 def _check_claims(case: dict, net: Network, sample) -> list[str]:
     msgs = []
     shapes = {k: list(np.shape(getattr(sample, k))) for k in ("x", "t", "W", "wout")}

@@ -63,21 +63,39 @@ def generate(seed: int) -> list[dict]:
         return _generate(seed, torch)
 
 
+def pairs() -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """The operand pairs, in case order: every (left, right) of :func:`operand_kinds` but two
+    Python scalars."""
+    kinds = operand_kinds()
+    return [(left, right) for left in kinds for right in kinds if not left[0] == right[0] == "scalar"]
+
+
+def _inputs(n: int, seed: int) -> dict:
+    (lf, ld), (rf, rd) = pairs()[n]
+    return {"id": case_id(NAME, n), "kind": NAME, "op": "*", "forms": [lf, rf], "dtypes": [ld, rd],
+            "shapes": [SHAPES[lf], SHAPES[rf]], "seed": case_seed(seed, NAME, n)}
+
+
+def expected(case: dict, n: int, seed: int) -> dict:
+    """The case at position ``n``: its operands (forms, dtypes, shapes) follow from the position;
+    the recorded dtypes are checked against the libraries by :func:`check`.
+
+    >>> expected({}, 1, 0)["dtypes"]
+    ['bool', 'int8']
+    """
+    return dict(_inputs(n, seed), numpy_dtype=case.get("numpy_dtype"),
+                torch_dtype=case.get("torch_dtype"))
+
+
 def _generate(seed: int, torch) -> list[dict]:
     cases = []
-    for left in operand_kinds():
-        for right in operand_kinds():
-            if left[0] == right[0] == "scalar":
-                continue
-            n = len(cases)
-            case = {"id": case_id(NAME, n), "kind": NAME, "op": "*",
-                    "forms": [left[0], right[0]], "dtypes": [left[1], right[1]],
-                    "shapes": [SHAPES[left[0]], SHAPES[right[0]]], "seed": case_seed(seed, NAME, n)}
-            a, b = make_operands(case)
-            ta, tb = make_operands(case, torch)
-            case["numpy_dtype"] = _dtype_of(lambda: a * b)
-            case["torch_dtype"] = _dtype_of(lambda: ta * tb)
-            cases.append(case)
+    for n in range(len(pairs())):
+        case = _inputs(n, seed)
+        a, b = make_operands(case)
+        ta, tb = make_operands(case, torch)
+        case["numpy_dtype"] = _dtype_of(lambda: a * b)
+        case["torch_dtype"] = _dtype_of(lambda: ta * tb)
+        cases.append(case)
     return cases
 
 
