@@ -11,7 +11,7 @@ A kind without ``expected`` is checked only by its ``check``.
 >>> from broadcasting.corpus.kinds import case_seed
 >>> case = {"id": "matmul-00001", "kind": "matmul", "op": "@", "shapes": [[1], [1]],
 ...         "dtypes": ["float32", "float32"], "seed": case_seed(0, "matmul", 1),
-...         "result_shape": [], "index": "C = Σ_i a[i] * b[i]", "einsum": "i,i->",
+...         "result_shape": [], "index": "c = Σ_i a[i] * b[i]", "einsum": "i,i->",
 ...         "einops": "i, i -> ", "numpy_dtype": "float32", "torch_dtype": "float32"}
 >>> check_form(case, 1, 0)
 []
