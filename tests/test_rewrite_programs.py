@@ -127,6 +127,7 @@ def test_program_round_trip(name, style, einsum_calls):
     assert rw.rewritten and einsum_calls, "nothing was rewritten"
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_array_subclasses_are_kept_with_reasons():
     """np.matrix's `*` is a matrix product and a masked array's keeps its mask: an einsum would
     change both, so such sites are kept (and the program still runs the same)."""
@@ -143,3 +144,33 @@ def test_array_subclasses_are_kept_with_reasons():
     exec(rw.source, after)
     assert type(after["q"]) is np.ma.MaskedArray and after["p"].shape == (2, 1)
     assert [s.text for s in rw.rewritten] == ["np.asarray(M) * np.array([1.0, 2.0])"]
+
+
+FOLDS = {  # operand as written -> as the explicit form takes it (numpy style)
+    "x[:, None] * y": "np.outer(x, y)",
+    "x[:, None] * y[None, :]": "np.outer(x, y)",
+    "x[..., None] * y": "np.outer(x, y)",
+    "x[None] * M": 'np.einsum("j,ij->ij", x, M)',
+    "A[:, :, None] * D[:, None, :]": 'np.einsum("ij,ik->ijk", A, D)',
+    "c[:, None] * T": 'np.einsum("i,ijk->ijk", c[:, 0], T)',       # c is (3, 1): its own axis too
+    "c[None] * U": 'np.einsum("j,ijk->ijk", c[:, 0], U)',
+    "one[:, None] * M": 'np.einsum(",ij->ij", one[0, ...], M)',    # a 0-d array, not a scalar
+    "x[:, None] * N": 'np.einsum("ij,ij->ij", x[:, None], N)',     # the added axis is kept
+    "x.reshape(3, 1) * y": "np.outer(x.reshape(3, 1)[:, 0], y)",   # not a subscript: as before
+}
+
+
+@pytest.mark.parametrize("product", FOLDS)
+def test_operand_written_with_none_is_folded(product, einsum_calls):
+    """``x[:, None][:, 0]`` is ``x``: an operand whose own ``None`` axes the form indexes away is
+    written without them; the values, dtypes and the no-size-1-broadcasting check still hold."""
+    source = ("import numpy as np\n"
+              "x, y, M = np.arange(3.0), np.arange(2.0), np.ones((2, 3))\n"
+              "A, D, N = np.ones((4, 3)), np.ones((4, 2)), np.ones((3, 1))\n"
+              "c, T, U = np.ones((3, 1)), np.ones((3, 4, 5)), np.ones((2, 3, 5))\n"
+              "one = np.ones(1)\n"
+              f"r = {product}\n")
+    rw, before, after, traced = round_trip(source, "numpy", einsum_calls)
+    assert f"r = {FOLDS[product]}" in rw.source
+    assert_same_arrays(before, after)
+    assert not implicit_products(traced.sites)

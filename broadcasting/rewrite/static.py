@@ -24,6 +24,7 @@ __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
 
 UNKNOWN = "operand shapes unknown without running: give them with --shape NAME=2,3"
 _NUMBERS = (int, float, complex)
+_TYPE = {"numpy": "ndarray", "torch": "Tensor"}  # the type an operand given by --shape stands for
 
 
 def parse_shape_option(text: str) -> tuple[str, tuple[int, ...]]:
@@ -51,7 +52,7 @@ class _Shapes:
 
     def operand(self, node) -> Operand | None:
         if isinstance(node, ast.Name) and node.id in self.shapes:
-            return Operand(self.kind, "ndarray", self.shapes[node.id], None)
+            return Operand(self.kind, _TYPE[self.kind], self.shapes[node.id], None)
         if isinstance(node, ast.Constant) and isinstance(node.value, _NUMBERS) \
                 and not isinstance(node.value, bool):
             return Operand("number", type(node.value).__name__)
@@ -81,7 +82,7 @@ def _product(left, right) -> Operand | None:
         shape = _broadcast(tuple(o.shape for o in arrays))
     except BroadcastError:
         return None
-    return Operand(arrays[0].kind, "ndarray", shape, None)
+    return Operand(arrays[0].kind, arrays[0].type_name, shape, None)
 
 
 def _fill(source: str, sites, shapes: dict, kind: str) -> None:

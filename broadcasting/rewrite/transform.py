@@ -8,6 +8,7 @@ fallback when a check fails (f-strings, where Python 3.11 positions are unreliab
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -184,7 +185,10 @@ class RewriteTransformer(cst.CSTTransformer):
         start = record.sites[-1].line  # the outermost site starts the chain
         line = self.lines[start - 1] if start - 1 < len(self.lines) else ""
         indent = line[:len(line) - len(line.lstrip())]
-        text = record.decision.form.render(texts, atomic, comments, indent)
+        form = record.decision.form
+        form, texts, atomic = _fold_indexers(form, leaves, record.decision.leaves, texts, atomic,
+                                             record.inplace)
+        text = form.render(texts, atomic, comments, indent)
         record.replacement = text
         # the formula names the leaves as the program wrote them (not nested replacements)
         written = _flatten(original)[0] if _is_mul(original) else [original.target, original.value]
@@ -196,6 +200,77 @@ class RewriteTransformer(cst.CSTTransformer):
         if self.annotate and self.frames:
             self.frames[-1].append(record.formula)
         return text
+
+
+def _fold_indexers(form, leaves, operands, texts, atomic, inplace):
+    """Where an operand is written ``x[:, None]`` and the form indexes its stretched axes away
+    (``x[:, None][:, 0]``), write the composition instead: ``x`` when exactly the axes the
+    subscript added are removed, else ``x[...]`` with one indexer."""
+    args, texts, atomic = list(form.args), list(texts), list(atomic)
+    for n, arg in enumerate(args):
+        if not arg.suffix.startswith("[") or (inplace and arg.leaf == 0):
+            continue
+        folded = _compose(leaves[arg.leaf], len(operands[arg.leaf].shape), arg.suffix)
+        if folded is not None:
+            base, index, rest = folded
+            texts[arg.leaf], atomic[arg.leaf] = base, True
+            args[n] = dataclasses.replace(arg, suffix=index + rest)
+    if args == list(form.args):
+        return form, texts, atomic
+    return dataclasses.replace(form, args=tuple(args)), texts, atomic
+
+
+def _subscript_axes(node) -> list[str] | None:
+    """``x[:, None, ...]`` -> ``[':', 'None', '...']``; None for any other subscript."""
+    if not isinstance(node, cst.Subscript) or node.lpar:
+        return None
+    out = []
+    for element in node.slice:
+        s = element.slice
+        if isinstance(s, cst.Slice) and s.lower is None and s.upper is None and s.step is None:
+            out.append(":")
+        elif isinstance(s, cst.Index) and isinstance(s.value, cst.Name) and s.value.value == "None":
+            out.append("None")
+        elif isinstance(s, cst.Index) and isinstance(s.value, cst.Ellipsis) and "..." not in out:
+            out.append("...")
+        else:
+            return None
+    return out
+
+
+def _compose(node, rank: int, suffix: str):
+    """``(base text, indexer, rest of the suffix)`` for ``node[suffix]`` written on the base of
+    ``node``, or None. Only a subscript of ``:``, ``None`` and ``...`` on an operand with at least
+    one axis of its own (so the base is an array: a number cannot take ``[:]``) is folded."""
+    parts = _subscript_axes(node)
+    if not parts or "None" not in parts:
+        return None
+    close = suffix.index("]")
+    index, rest = suffix[1:close].split(", "), suffix[close + 1:]
+    zero_d = index[-1] == "..."  # numpy: the operand loses every axis but stays a 0-d array
+    if zero_d:
+        index = index[:-1]
+    k = parts.index("...") if "..." in parts else len(parts)
+    fill = rank - (len(parts) - ("..." in parts))
+    expanded = parts[:k] + [":"] * fill + parts[k + 1:] if "..." in parts else parts + [":"] * fill
+    if len(expanded) != rank:
+        return None
+    index = index + [":"] * (rank - len(index))
+    composed = []
+    for axis, taken in zip(expanded, index):
+        if axis == "None":
+            if taken != "0":
+                return None  # an added axis the form keeps: leave it as written
+        else:
+            composed.append(taken)
+    if not composed:
+        return None  # the base has no axis of its own: it might be a number, not an array
+    while composed and composed[-1] == ":":
+        composed.pop()
+    if composed and zero_d and ":" not in composed:
+        composed.append("...")  # a 0-d array, not a numpy scalar
+    base = cst.Module([]).code_for_node(node.value)
+    return base, (f"[{', '.join(composed)}]" if composed else ""), rest
 
 
 def _squeeze(text: str) -> str:
