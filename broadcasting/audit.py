@@ -201,11 +201,16 @@ def _judge(ctx: _Context, shapes) -> AuditFinding | None:
         return None
     if () in shapes:
         return _scalar(ctx, shapes, e)
-    found = _warning(ctx, shapes, e)
+    found = _silence(ctx, _warning(ctx, shapes, e))
+    return found if found is not None else _ordinary(ctx, shapes, e)
+
+
+def _silence(ctx: _Context, found: AuditFinding | None) -> AuditFinding | None:
+    """A warning on a line with ``# broadcasting: ok`` becomes info."""
     if found is not None and found.is_warning and ctx.silenced:
         return replace(found, severity=INFO,
                        message=found.message + " (silenced by `# broadcasting: ok`)")
-    return found if found is not None else _ordinary(ctx, shapes, e)
+    return found
 
 
 def _warning(ctx: _Context, shapes, e) -> AuditFinding | None:
@@ -220,16 +225,31 @@ def _warning(ctx: _Context, shapes, e) -> AuditFinding | None:
 
 
 def _outer(ctx, shapes, e, finding) -> AuditFinding:
-    if ctx.explicit:
+    if ctx.explicit and not _implicit_labels(ctx, e):
         return _finding(ctx, shapes, "outer-product", INFO,
                         f"{_describe(e)}: an outer product, made explicit at this site", e.index)
     return _finding(ctx, shapes, finding.kind, WARNING, finding.message, finding.suggestion)
+
+
+def _implicit_labels(ctx, e) -> bool:
+    """An operand that gets its new axis implicitly is an ``argmax``/``argmin`` over a
+    non-leading axis: one class index per sample, which is never meant to be compared with
+    every other sample (``pred.argmax(1) == y[:, None]``), even though the other side is
+    explicit."""
+    for o in e.plan.operands:
+        node = ctx.operand_node(o.position)
+        if o.new and node is not None and not ctx.index.makes_axes(node) and \
+                ctx.index.reduction_alignment(node, len(o.shape), labels_only=True) == "misaligned":
+            return True
+    return False
 
 
 def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
     low = next(o for o in e.plan.operands if o.new)
     node = ctx.operand_node(low.position)
     verdict = None if node is None else ctx.index.reduction_alignment(node, len(low.shape))
+    if len(e.result_shape) == 2 and ctx.index.is_transpose(ctx.operand_node(1 - low.position)):
+        verdict = {"aligned": "misaligned", "misaligned": "aligned"}.get(verdict)  # (X.T / s).T
     if verdict != "misaligned":
         return None
     text = ctx.index.segment(node)
@@ -357,15 +377,28 @@ def _call_findings(records, index) -> list[AuditFinding]:
         site = _CallSite(op, rec.name, rec.line, rec.line, rec.line, col)
         node = index.call_at(rec.line, rec.name) if index is not None else None
         ctx = _Context(site, index, node)
-        if len(rec.shapes) != 2:
-            e = explain(*rec.shapes)
-            out.append(_finding(ctx, rec.shapes, "broadcast", INFO,
-                                f"{rec.name}: {describe_copies(e)}", "ordinary broadcasting"))
-            continue
-        found = _judge(ctx, rec.shapes)
+        found = _judge(ctx, rec.shapes) if len(rec.shapes) == 2 else _judge_many(ctx, rec)
         if found is not None:
             out.append(found)
     return out
+
+
+def _judge_many(ctx: _Context, rec) -> AuditFinding | None:
+    """A call with three or more array operands (``torch.where(mask, a, b)``, ``addcmul``):
+    an accidental outer product between two of them is a warning, as for operators, unless
+    a third already has the result's shape (``where(m(n, 1), A(n, n), b(n,))`` stretches m
+    and b over A: ordinary)."""
+    try:
+        e = explain(*rec.shapes)
+    except BroadcastError:
+        return None
+    outer = next((w for w in e.warnings if w.kind == "accidental-outer-product"), None)
+    if outer is not None and not ctx.explicit and e.result_shape not in rec.shapes:
+        found = _finding(ctx, rec.shapes, outer.kind, WARNING, f"{rec.name}: {outer.message}",
+                         outer.suggestion)
+        return _silence(ctx, found)
+    return _finding(ctx, rec.shapes, "broadcast", INFO, f"{rec.name}: {_describe(e)}: "
+                    f"{describe_copies(e)}", "ordinary broadcasting")
 
 
 def _index(source: str | None) -> SourceIndex | None:

@@ -118,14 +118,14 @@ class SourceIndex:
     def call_at(self, line: int, name: str):
         """The first call on ``line`` to a function or method called ``name`` (or None)."""
         calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line
-                 and _call_name(n) == name and len(self.operands(n)) == 2]
+                 and _same_function(_call_name(n), name) and len(self.operands(n)) == 2]
         return min(calls, key=lambda n: n.col_offset, default=None)
 
     def call_col(self, line: int, name: str) -> int:
         """The 1-based column of the call to ``name`` on ``line`` (of the line's first call,
         or its first character, when no call there has that name)."""
         calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line]
-        named = [n for n in calls if _call_name(n) == name]
+        named = [n for n in calls if _same_function(_call_name(n), name)]
         best = min(named or calls, key=lambda n: n.col_offset, default=None)
         if best is None:
             text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -138,7 +138,18 @@ class SourceIndex:
         """Whether an operand of the site inserts or reshapes axes explicitly. Only the site
         counts: ``w = v[:, None]`` on an earlier line is how a (n, 1) column gets made that
         later meets a (n,) vector by mistake."""
-        return any(_makes_axes(n) for side in self.operands(node) for n in _walk_expr(side))
+        return any(_makes_axes(n) for side in self.arguments(node) for n in _walk_expr(side))
+
+    @staticmethod
+    def arguments(node) -> tuple:
+        """Every operand expression of a site: both sides of an operator; for a call, the
+        receiver of a method and all arguments (``torch.where(m, a, b)`` has three)."""
+        if isinstance(node, ast.Call):
+            f = node.func
+            method = isinstance(f, ast.Attribute) and not _is_module(f.value)
+            return tuple(([f.value] if method else []) + list(node.args)
+                         + [kw.value for kw in node.keywords])
+        return SourceIndex.operands(node)
 
     @cached_property
     def _ok_lines(self) -> frozenset[int]:
@@ -157,28 +168,58 @@ class SourceIndex:
 
     # -- where an operand came from ------------------------------------------------------
 
-    def reduction_alignment(self, expr, operand_rank: int, depth: int = 0) -> str | None:
+    def makes_axes(self, expr) -> bool:
+        """Whether the expression itself inserts or reshapes axes (``y[:, None]``)."""
+        return any(_makes_axes(n) for n in _walk_expr(expr))
+
+    @staticmethod
+    def is_transpose(expr) -> bool:
+        """``x.T``, ``x.mT``, ``x.t()``, ``x.transpose()``, ``x.transpose(0, 1)``,
+        ``np.transpose(x)``: the operand is a matrix transposed.
+
+        >>> [SourceIndex.is_transpose(ast.parse(t).body[0].value)
+        ...  for t in ("x.T", "np.transpose(x)", "x.transpose(1, 0)", "x.transpose(0, 2)", "x")]
+        [True, True, True, False, False]
+        """
+        if isinstance(expr, ast.Attribute):
+            return expr.attr in ("T", "mT")
+        if not isinstance(expr, ast.Call) or _call_name(expr) not in ("t", "transpose"):
+            return False
+        function_style = _is_module(getattr(expr.func, "value", None))
+        axes = [_literal_axes(a) for a in expr.args[1 if function_style else 0:]]
+        return not axes or (None not in axes and sorted(a[0] for a in axes) in ([0, 1], [-2, -1]))
+
+    def reduction_alignment(self, expr, operand_rank: int, depth: int = 0,
+                            labels_only: bool = False) -> str | None:
         """``'misaligned'`` when ``expr`` is (a function of) a reduction over a non-leading
         axis without keepdims, ``'aligned'`` when over the leading axes, ``None`` when
-        nothing is known. ``operand_rank`` is the rank the operand had at run time."""
+        nothing is known. ``operand_rank`` is the rank the operand had at run time.
+        ``labels_only``: count only ``argmax``/``argmin`` (class indices)."""
         if depth > _MAX_DEPTH:
             return None
-        verdicts = {self._alignment_of(e, operand_rank, depth) for e in _sources(expr)}
+        verdicts = {self._alignment_of(e, operand_rank, depth, labels_only)
+                    for e in _sources(expr)}
         for verdict in ("misaligned", "aligned"):
             if verdict in verdicts:
                 return verdict
         return None
 
-    def _alignment_of(self, expr, rank: int, depth: int) -> str | None:
+    def _alignment_of(self, expr, rank: int, depth: int, labels_only: bool) -> str | None:
         if isinstance(expr, ast.Call):
             reduced = _reduced_axes(expr)
             if reduced is not None:
+                if labels_only and _call_name(expr) not in ("argmax", "argmin"):
+                    return None
                 return _verdict(reduced, rank)
             inner = self._function_returns(expr)
-            return self._first((self.reduction_alignment(r, rank, depth + 1) for r in inner))
+            return self._first((self.reduction_alignment(r, rank, depth + 1, labels_only)
+                                for r in inner))
         if isinstance(expr, (ast.Name, ast.Attribute)):
             value = self._assigned_value(expr)
-            return None if value is None else self.reduction_alignment(value, rank, depth + 1)
+            return None if value is None else self.reduction_alignment(value, rank, depth + 1,
+                                                                         labels_only)
+        if labels_only:
+            return None
         if isinstance(expr, ast.Subscript):
             return _index_alignment(expr)
         return None
@@ -283,6 +324,11 @@ def _call_name(call: ast.Call) -> str | None:
     if isinstance(f, ast.Name):
         return f.id
     return None
+
+
+def _same_function(called: str | None, name: str) -> bool:
+    """``x.div_(y)`` is recorded as ``div``: in-place methods match their function's name."""
+    return called is not None and (called == name or called == name + "_")
 
 
 def _is_module(node) -> bool:

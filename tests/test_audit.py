@@ -210,3 +210,58 @@ def test_warnings_are_a_subset_of_the_core_findings(shapes):
 def test_public_names():
     assert bc.audit_source is audit_source and bc.AuditFinding is AuditFinding
     assert "AuditFinding(" in repr(_audit("c = np.ones(2) * np.ones((2, 1))")[0])
+
+
+def test_in_place_tensor_methods_are_judged_like_their_functions():
+    src = ("import torch\n"
+           "S = torch.rand(5, 5)\n"
+           "S.div_(S.sum(dim=1))\n"
+           "S.div_(S.sum(dim=1, keepdim=True))\n"
+           "S.sub_(S.mean(dim=0))\n")
+    findings = [f for f in _audit(src) if f.kind != "scalar"]
+    assert [(f.line, f.op, f.severity) for f in findings] == [
+        (3, "div", "warning"), (4, "div", "info"), (5, "sub", "info")]
+    assert findings[0].kind == "ambiguous-alignment" and findings[0].col == 1
+
+
+def test_three_operand_calls_warn_on_an_accidental_outer_product():
+    src = ("import torch\n"
+           "err = torch.rand(6)\n"
+           "mask = (err > 0.5).unsqueeze(1)\n"
+           "a = torch.where(mask, err.clamp(max=0.1), err)\n"
+           "b = torch.where(mask, torch.zeros(6, 6), err)\n"
+           "c = torch.where(err[:, None] > 0.5, err, err)\n"
+           "d = torch.where(mask, err, err)  # broadcasting: ok\n")
+    findings = [f for f in _audit(src) if f.kind != "scalar"]
+    assert [(f.line, f.op, f.kind, f.severity) for f in findings] == [
+        (4, "where", "accidental-outer-product", "warning"),
+        (5, "where", "broadcast", "info"),
+        (6, "where", "broadcast", "info"),
+        (7, "where", "accidental-outer-product", "info")]
+    assert findings[0].shapes == ((6, 1), (6,), (6,)) and "(6, 6)" in findings[0].message
+
+
+def test_argmax_against_an_explicit_label_column_still_warns():
+    src = ("pred = s.argmax(1)\n"
+           "acc = (pred == y[:, None]).mean()\n"
+           "hot = y[:, None] == np.arange(6)\n"
+           "top = s.argmax(axis=1)[:, None] == np.arange(6)\n"
+           "pairs = y[:, None] == y\n"
+           "t = (t_s.argmax(dim=-1) == t_y.unsqueeze(1)).float()\n")
+    findings = _audit(src, s=np.random.default_rng(0).random((6, 6)), y=np.arange(6),
+                      t_s=torch.rand(6, 6), t_y=torch.arange(6))
+    assert _kinds(findings) == [(2, "accidental-outer-product", "warning"),
+                                (3, "outer-product", "info"), (4, "outer-product", "info"),
+                                (5, "outer-product", "info"),
+                                (6, "accidental-outer-product", "warning")]
+
+
+@pytest.mark.parametrize("site, severity", [
+    ("(A.T / A.sum(axis=1)).T", "info"), ("A.T / A.sum(1)", "info"),
+    ("np.transpose(A) - A.mean(axis=-1)", "info"), ("A.T - A.mean(axis=0)", "warning"),
+    ("A.transpose(1, 0) / A.sum(axis=0)", "warning"), ("A / A.sum(axis=1)", "warning"),
+])
+def test_transposed_operand_flips_the_reduction_alignment(site, severity):
+    [f] = [f for f in _audit(f"r = {site}\n", A=np.random.default_rng(1).random((4, 4)) + 1)
+           if f.op in "/-"]
+    assert f.severity == severity
