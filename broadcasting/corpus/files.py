@@ -91,8 +91,12 @@ def read_cases(path, expected_kind: str | None = None) -> list[dict]:
     cases = []
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, start=1):
+            layout = _layout(raw, lineno)
+            if layout:
+                raise CorpusError(f"{path}:{lineno}: malformed line ({layout}); each line is one "
+                                  f"case, a JSON object, ending in a plain newline")
             try:
-                case = json.loads(raw)
+                case = json.loads(raw, parse_constant=_no_constant)
             except (ValueError, UnicodeDecodeError) as err:
                 raise CorpusError(f"{path}:{lineno}: malformed line ({err}); each line is one "
                                   f"case, a JSON object") from None
@@ -103,6 +107,29 @@ def read_cases(path, expected_kind: str | None = None) -> list[dict]:
     return cases
 
 
+def _layout(raw: bytes, lineno: int) -> str | None:
+    """What is wrong with a line's bytes before its JSON is read (the generator writes UTF-8
+    without a BOM, one compact object per line, each ending in ``\\n``)."""
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        return "a byte-order mark"
+    if raw.endswith(b"\r\n") or b"\r" in raw:
+        return "a carriage return (CRLF line ending)"
+    if not raw.strip():
+        return "a blank line"
+    if not raw.endswith(b"\n"):
+        return "no newline at the end: the file is truncated"
+    return None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_shape(s) -> bool:
+    return isinstance(s, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                       for n in s)
+
+
 def _problem(case, kind: str | None) -> str | None:
     if not isinstance(case, dict):
         return f"a {type(case).__name__}, not a JSON object"
@@ -111,6 +138,30 @@ def _problem(case, kind: str | None) -> str | None:
             return f"key {key!r} missing or not a {typ.__name__}"
     if kind is not None and case["kind"] != kind:
         return f"kind {case['kind']!r} in the file of kind {kind!r}"
+    return _input_problem(case)
+
+
+#: dtype names a case may give its operands (promotion's Python scalars too)
+_DTYPE_NAMES = frozenset(("bool", "int8", "uint8", "int32", "int64", "float16", "float32",
+                          "float64", "complex64", "complex128", "int", "float", "complex"))
+
+
+def _input_problem(case: dict) -> str | None:
+    """Shapes (a list of shapes, or for a programs case an object of them: lists of sizes ≥ 0),
+    dtypes (one known name per operand) and op (a string), where the case has them."""
+    shapes = case.get("shapes")
+    listed = list(shapes.values()) if isinstance(shapes, dict) else shapes
+    if not isinstance(listed, list) or not all(_is_shape(s) for s in listed):
+        return (f"key 'shapes' missing or not a list of shapes (lists of sizes ≥ 0): "
+                f"{json.dumps(shapes)[:60]}")
+    if "dtypes" in case:
+        d = case["dtypes"]
+        if not isinstance(d, list) or len(d) != len(listed) or not all(
+                isinstance(x, str) and x in _DTYPE_NAMES for x in d):
+            return (f"key 'dtypes' must list one known dtype per operand ({len(listed)}): "
+                    f"{json.dumps(d)[:60]}")
+    if "op" in case and not isinstance(case["op"], str):
+        return f"key 'op' must be a string, not {json.dumps(case['op'])[:30]}"
     return None
 
 

@@ -15,12 +15,15 @@ import numpy as np
 
 from ...explain import explain
 from ...shapes import BroadcastError
+from ..oracle import BINARY
 from ..shapes import MATMUL_SIGNATURE, hypothesis_shapes
 from . import case_id, case_seed
 
 NAME = "errors"
 DRAWS = 300
 SIZES = (0, 2, 3, 4, 5)
+#: the ops the generator writes: elementwise clashes under ``*``, matmul clashes under ``@``
+OPS = ("*", "@")
 
 
 def _clash(shapes, rng) -> list[list[int]] | None:
@@ -72,7 +75,7 @@ def observed(op: str, shapes, with_torch: bool = True) -> dict:
 def _chain(xs, op: str):
     out = xs[0]
     for x in xs[1:]:
-        out = out @ x if op == "@" else out * x
+        out = out @ x if op == "@" else BINARY[op](out, x)
     return out
 
 
@@ -108,9 +111,11 @@ def generate(seed: int) -> list[dict]:
 
 
 def expected(case: dict, n: int, seed: int) -> dict:
-    """The case the generator writes at position ``n`` for this case's ``op`` and ``shapes`` (the
-    recorded ``error`` is checked against the libraries by :func:`check`)."""
-    return {"id": case_id(NAME, n), "kind": NAME, "op": case["op"], "shapes": case["shapes"],
+    """The case the generator writes at position ``n`` for this case's ``op`` (one of
+    :data:`OPS`) and ``shapes`` (the recorded ``error`` is checked against the libraries by
+    :func:`check`)."""
+    op = case["op"] if case["op"] in OPS else OPS[0]
+    return {"id": case_id(NAME, n), "kind": NAME, "op": op, "shapes": case["shapes"],
             "seed": case_seed(seed, NAME, n), "error": case.get("error"),
             "message": message(case["op"], case["shapes"])}
 
