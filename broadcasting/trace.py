@@ -16,6 +16,7 @@ program's own lines. Shared by the rewriter and the audit.
 from __future__ import annotations
 
 import ast
+import io
 import operator
 import sys
 from dataclasses import dataclass, field
@@ -157,10 +158,21 @@ class Tracer:
         return f"<Tracer of {len(self.sites)} sites>"
 
 
+def source_lines(source: str) -> list[str]:
+    r"""The lines of ``source`` as Python numbers them, ends kept: split at ``\n``, ``\r\n`` and
+    ``\r`` only (``str.splitlines`` also splits at form feeds and ``\u2028``, which Python
+    allows inside a line).
+
+    >>> source_lines("a = 1  # \x0c\r\nb = 2")
+    ['a = 1  # \x0c\r\n', 'b = 2']
+    """
+    return io.StringIO(source, newline="").readlines()
+
+
 class _Instrument(ast.NodeTransformer):
     def __init__(self, source: str):
         self.source = source
-        self.lines = source.splitlines(keepends=True)
+        self.lines = source_lines(source)
         self.sites: list[Site] = []
 
     def _char_col(self, line: int, byte_col: int) -> int:

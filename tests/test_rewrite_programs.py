@@ -174,3 +174,76 @@ def test_operand_written_with_none_is_folded(product, einsum_calls):
     assert f"r = {FOLDS[product]}" in rw.source
     assert_same_arrays(before, after)
     assert not implicit_products(traced.sites)
+
+
+# -- the command line on a program file and on a notebook ------------------------------------
+
+def test_cli_on_a_program_file(tmp_path, capsys, einsum_calls):
+    from broadcasting.cli import main
+    source = (HERE / "np_mlp_softmax_backprop.py").read_text()
+    src, out = tmp_path / "mlp.py", tmp_path / "mlp_explicit.py"
+    src.write_text(source)
+    assert main(["rewrite", str(src), "--style", "numpy", "-o", str(out)]) == 0
+    assert src.read_text() == source and "kept 0 array product" in capsys.readouterr().err
+    before, after = _fresh(), _fresh()
+    exec(compile(source, str(src), "exec"), before)
+    traced = trace_source(out.read_text(), after)
+    assert_same_arrays(before, after)
+    assert not implicit_products(traced.sites) and einsum_calls
+    assert not [c for c in comments_of(source) if c not in out.read_text()]
+
+
+def test_cli_on_a_notebook(tmp_path, capsys, einsum_calls):
+    """A program split into cells at its blank lines: cells traced in one namespace, in order;
+    the rewritten cells, run in order, give the same arrays and gradients."""
+    import nbformat
+    from broadcasting.cli import main
+    source = (HERE / "torch_attention_masks.py").read_text()
+    cells = [c for c in source.split("\n\n") if c.strip()]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    path, out = tmp_path / "attn.ipynb", tmp_path / "attn_explicit.ipynb"
+    nbformat.write(nb, str(path))
+    assert main(["rewrite", str(path), "-o", str(out)]) == 0
+    capsys.readouterr()
+    new = nbformat.read(str(out), as_version=4)
+    before, after = _fresh(), _fresh()
+    exec(source, before)
+    sites = []
+    for cell in new.cells:
+        sites += trace_source(cell.source, after).sites
+    assert_same_arrays(before, after)
+    assert not implicit_products(sites) and einsum_calls
+    text = "\n".join(c.source for c in new.cells)
+    assert not [c for c in comments_of(source) if c not in text]
+
+
+# -- line endings ------------------------------------------------------------------------------
+
+def test_crlf_file_multiline_form_keeps_crlf():
+    """A chain with comments becomes a multi-line call: its new lines end like the file's."""
+    source = ("import numpy as np\r\na = np.ones(3)\r\nB = np.ones((2, 3))\r\n"
+              "y = (a  # the vector\r\n     * B)  # the matrix\r\n")
+    rw = rewrite_source(source)
+    assert "# the vector" in rw.source and rw.source.count("\n") == rw.source.count("\r\n")
+
+
+def test_mixed_line_endings_are_rewritten(tmp_path, capsys):
+    """libcst cannot parse a file mixing \\r\\n and \\n (it reported 'syntax error at 1:1'): the
+    rewrite uses the most common ending throughout."""
+    from broadcasting.cli import main
+    src = tmp_path / "mixed.py"
+    src.write_bytes(b"import numpy as np\r\na = np.ones(3)\r\nB = np.ones((2, 3))  # note\n"
+                    b"y = a * B\r\n")
+    assert main(["rewrite", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert 'y = einops.einsum(a, B, "j, i j -> i j")' in out and "# note" in out
+    assert out.count("\n") == out.count("\r\n")
+
+
+def test_form_feed_inside_a_line_keeps_sites_matched():
+    """Python numbers lines at \\n, \\r\\n and \\r only; a form feed in a comment or a
+    U+2028 in a string must not shift the sites after it."""
+    source = ('import numpy as np\n\x0c\na = np.ones(3)  # note\x0c here\nB = np.ones((2, 3))\n'
+              'y = a * B\ns = "x\u2028y"\nz = a * B\n')
+    rw = rewrite_source(source)
+    assert not rw.kept and len(rw.rewritten) == 2 and "note\x0c here" in rw.source

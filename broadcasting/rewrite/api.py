@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..errors import RewriteError
-from ..trace import Site, instrument, trace_source
+from ..trace import Site, instrument, source_lines, trace_source
 from .forms import STYLES, Aliases, classify
 from .transform import ChainRecord, fill_placeholders, transform
 
@@ -283,7 +283,7 @@ def _without_decorators(source: str) -> str:
     node = ast.parse(source).body[0]
     if not getattr(node, "decorator_list", None):
         return source
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     return "".join(lines[:node.decorator_list[0].lineno - 1] + lines[node.lineno - 1:])
 
 

@@ -17,7 +17,7 @@ import dataclasses
 import types
 
 from ..shapes import BroadcastError, _broadcast, as_shape
-from ..trace import Execution, Operand, instrument
+from ..trace import Execution, Operand, instrument, source_lines
 from .api import Rewrite, rewrite_sites, syntax_check
 
 __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
@@ -47,7 +47,7 @@ def parse_shape_option(text: str) -> tuple[str, tuple[int, ...]]:
 
 class _Shapes:
     def __init__(self, source: str, shapes: dict, kind: str):
-        self.lines = source.splitlines(keepends=True)
+        self.lines = source_lines(source)
         self.shapes, self.kind = shapes, kind
 
     def operand(self, node) -> Operand | None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from ..trace import Site
+from ..trace import Site, source_lines
 from .chains import Decision, decide, formula
 from .forms import Aliases
 
-__all__ = ["ChainRecord", "RewriteTransformer", "transform"]
+__all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline"]
 
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.Integer, cst.Float,
            cst.Imaginary, cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set)
@@ -189,6 +189,8 @@ class RewriteTransformer(cst.CSTTransformer):
         form, texts, atomic = _fold_indexers(form, leaves, record.decision.leaves, texts, atomic,
                                              record.inplace)
         text = form.render(texts, atomic, comments, indent)
+        if self.module.default_newline != "\n":  # a multi-line form in a \r\n file
+            text = text.replace("\r\n", "\n").replace("\n", self.module.default_newline)
         record.replacement = text
         # the formula names the leaves as the program wrote them (not nested replacements)
         written = _flatten(original)[0] if _is_mul(original) else [original.target, original.value]
@@ -323,13 +325,33 @@ def fill_placeholders(code: str, placeholders: dict[str, str]) -> str:
     return pattern.sub(fill, code)
 
 
+def one_newline(source: str) -> str:
+    r"""``source`` with every line ending made the most common one when it mixes ``\r\n``,
+    ``\n`` and ``\r`` (libcst cannot parse a mix; Python reads all three alike, so the program
+    means the same).
+
+    >>> one_newline("a = 1\r\nb = 2\nc = 3\r\n")
+    'a = 1\r\nb = 2\r\nc = 3\r\n'
+    """
+    if "\r" not in source:
+        return source
+    counts = {"\r\n": source.count("\r\n")}
+    counts["\n"] = source.count("\n") - counts["\r\n"]
+    counts["\r"] = source.count("\r") - counts["\r\n"]
+    if sum(1 for n in counts.values() if n) < 2:
+        return source
+    newline = max(counts, key=lambda k: (counts[k], k == "\n"))
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return newline.join(lines)
+
+
 def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool):
     """Rewrite ``source`` given its traced sites. Returns ``(new module, chain records,
     placeholders)``; the module is ``None`` when nothing was rewritten. Generate its code, then
     ``fill_placeholders``."""
-    module = cst.parse_module(source)
+    module = cst.parse_module(one_newline(source))
     products = [s for s in sites if s.op == "*"]
-    lines = source.splitlines()
+    lines = [line.rstrip("\r\n") for line in source_lines(source)]
     tr = RewriteTransformer(module, products, style, aliases, annotate, lines)
     new = module.visit(tr)
     if tr.mismatch or tr.next_site != len(products):  # fall back to libcst positions
