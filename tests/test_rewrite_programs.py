@@ -247,3 +247,18 @@ def test_form_feed_inside_a_line_keeps_sites_matched():
               'y = a * B\ns = "x\u2028y"\nz = a * B\n')
     rw = rewrite_source(source)
     assert not rw.kept and len(rw.rewritten) == 2 and "note\x0c here" in rw.source
+
+
+def test_products_inside_f_strings_are_rewritten_with_the_other_quote(einsum_calls):
+    """Python 3.11 forbids an f-string's own quote inside its expressions: the pattern takes
+    the other one; only f-strings nested with both quotes keep their product."""
+    source = ("import numpy as np\na = np.arange(3.0); B = np.ones((2, 3))\n"
+              's = f"{(a * B).sum()}"\n'
+              "t = f'{(a * B).sum():.3f} {np.abs(a[:, None] * a).max()}'\n"
+              'u = f"""{(a * B).max()}"""\n'
+              'w = f"{f\'{(a * B).sum()}\'}"\n')
+    rw, before, after, traced = round_trip(source, "einops", einsum_calls)
+    assert "s = f\"{(einops.einsum(a, B, 'j, i j -> i j')).sum()}\"" in rw.source
+    assert 't = f\'{(einops.einsum(a, B, "j, i j -> i j")).sum():.3f}' in rw.source
+    assert before["s"] == after["s"] and before["t"] == after["t"] and before["u"] == after["u"]
+    assert [s.text for s in rw.kept] == ["a * B"] and "nested" in rw.kept[0].reason

@@ -74,7 +74,7 @@ class RewriteTransformer(cst.CSTTransformer):
         self.chains: dict[int, ChainRecord] = {}
         self.results: dict[int, str] = {}
         self.frames: list[list[str]] = []
-        self.fstring = 0
+        self.fstrings: list[str] = []  # the quote characters of the f-strings we are inside
 
     # -- statements: where annotations go -------------------------------------------------
     def on_visit(self, node) -> bool:
@@ -91,11 +91,16 @@ class RewriteTransformer(cst.CSTTransformer):
         return out
 
     def visit_FormattedString(self, node) -> None:
-        self.fstring += 1
+        self.fstrings.append(node.start.lstrip("rRfFbB")[0])
 
     def leave_FormattedString(self, original, updated):
-        self.fstring -= 1
+        self.fstrings.pop()
         return updated
+
+    def _quote(self) -> str | None:
+        """A quote character that no enclosing f-string uses (None if both are taken)."""
+        free = [q for q in ('"', "'") if q not in self.fstrings]
+        return free[0] if free else None
 
     def visit_Assign(self, node) -> None:
         if len(node.targets) == 1:
@@ -136,8 +141,8 @@ class RewriteTransformer(cst.CSTTransformer):
         return None if any(s is None for s in sites) else sites
 
     def _decide(self, sites, inplace) -> Decision:
-        if self.fstring:
-            return Decision(None, "inside an f-string: left as written")
+        if self.fstrings and self._quote() is None:
+            return Decision(None, "inside f-strings nested with both quotes: left as written")
         return decide(sites, self.style, self.aliases, inplace)
 
     def leave_BinaryOperation(self, original, updated):
@@ -189,6 +194,9 @@ class RewriteTransformer(cst.CSTTransformer):
         form, texts, atomic = _fold_indexers(form, leaves, record.decision.leaves, texts, atomic,
                                              record.inplace)
         text = form.render(texts, atomic, comments, indent)
+        if self.fstrings and form.pattern is not None:  # Python 3.11: no quote of the f-string
+            quote = self._quote()
+            text = text.replace(f'"{form.pattern}"', f"{quote}{form.pattern}{quote}")
         if self.module.default_newline != "\n":  # a multi-line form in a \r\n file
             text = text.replace("\r\n", "\n").replace("\n", self.module.default_newline)
         record.replacement = text
