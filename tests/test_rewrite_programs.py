@@ -262,3 +262,11 @@ def test_products_inside_f_strings_are_rewritten_with_the_other_quote(einsum_cal
     assert 't = f\'{(einops.einsum(a, B, "j, i j -> i j")).sum():.3f}' in rw.source
     assert before["s"] == after["s"] and before["t"] == after["t"] and before["u"] == after["u"]
     assert [s.text for s in rw.kept] == ["a * B"] and "nested" in rw.kept[0].reason
+
+
+def test_folded_operands_are_named_plainly_in_the_formula():
+    source = ("import numpy as np\nA, D = np.ones((4, 3)), np.ones((4, 2))\n"
+              "dW = A[:, :, None] * D[:, None, :]\nc = np.ones((3, 1))[None] * np.ones((2, 3, 5))\n")
+    rw = rewrite_source(source)
+    assert "# dW[i,j,k] = A[i,j] · D[i,k]" in rw.source
+    assert "# c[i,j,k] = np.ones((3, 1))[j,0] · np.ones((2, 3, 5))[i,j,k]" in rw.source

@@ -14,6 +14,7 @@ chain is kept with its reason.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..explain import explain
@@ -100,7 +101,7 @@ def _names(n: int) -> list[str]:
     return [f"__bc_x{k}" for k in range(n)]
 
 
-def formula(leaves, names, result: str | None) -> str:
+def formula(leaves, names, result: str | None, drop=None) -> str:
     """The index formula in the program's own names, ``·`` between factors, derived from the
     plan (Python numbers are factors without indices).
 
@@ -108,12 +109,23 @@ def formula(leaves, names, result: str | None) -> str:
     >>> a, B = Operand("numpy", "ndarray", (3,), "f"), Operand("numpy", "ndarray", (2, 3), "f")
     >>> formula((Operand("number", "float"), a, B), ["0.5", "a", "B"], "C")
     'C[i,j] = 0.5 · a[j] · B[i,j]'
+
+    ``drop`` (leaf -> axis positions) leaves indices out: an operand written ``x[:, None]`` is
+    named ``x`` with the index of its added axis dropped.
     """
     shapes = [o.shape if o.is_array else () for o in leaves]
     marks = [f"\x01{k}\x02" for k in range(len(leaves))]
     e = explain(*shapes, names=tuple(marks) + ((result,) if result else ()))
     text = e.index
     text = text.replace(" * ", " · ")
+    for k, positions in (drop or {}).items():
+        text = re.sub(re.escape(marks[k]) + r"\[([^\]]*)\]", lambda m: marks[k] + _without(
+            m.group(1), positions), text)
     for mark, name in zip(marks, names):
         text = text.replace(mark, name)
     return text
+
+
+def _without(index: str, positions) -> str:
+    kept = [p for n, p in enumerate(index.split(",")) if n not in positions]
+    return f"[{','.join(kept)}]" if kept else ""

@@ -191,8 +191,8 @@ class RewriteTransformer(cst.CSTTransformer):
         line = self.lines[start - 1] if start - 1 < len(self.lines) else ""
         indent = line[:len(line) - len(line.lstrip())]
         form = record.decision.form
-        form, texts, atomic = _fold_indexers(form, leaves, record.decision.leaves, texts, atomic,
-                                             record.inplace)
+        form, texts, atomic, folded = _fold_indexers(form, leaves, record.decision.leaves, texts,
+                                                     atomic, record.inplace)
         text = form.render(texts, atomic, comments, indent)
         if self.fstrings and form.pattern is not None:  # Python 3.11: no quote of the f-string
             quote = self._quote()
@@ -204,9 +204,11 @@ class RewriteTransformer(cst.CSTTransformer):
         written = _flatten(original)[0] if _is_mul(original) else [original.target, original.value]
         names = [t if _atomic(leaf) else f"({t})"
                  for t, leaf in zip((self.module.code_for_node(w) for w in written), written)]
+        for k, (base, _) in folded.items():
+            names[k] = base
         record.names = names
         record.formula = formula(record.decision.leaves, [" ".join(n.split()) for n in names],
-                                 result)
+                                 result, {k: p for k, (_, p) in folded.items()})
         if self.annotate and self.frames:
             self.frames[-1].append(record.formula)
         return text
@@ -217,17 +219,19 @@ def _fold_indexers(form, leaves, operands, texts, atomic, inplace):
     (``x[:, None][:, 0]``), write the composition instead: ``x`` when exactly the axes the
     subscript added are removed, else ``x[...]`` with one indexer."""
     args, texts, atomic = list(form.args), list(texts), list(atomic)
+    folds = {}  # leaf -> (base text, positions of the axes the subscript added)
     for n, arg in enumerate(args):
         if not arg.suffix.startswith("[") or (inplace and arg.leaf == 0):
             continue
         folded = _compose(leaves[arg.leaf], len(operands[arg.leaf].shape), arg.suffix)
         if folded is not None:
-            base, index, rest = folded
+            base, index, rest, added = folded
             texts[arg.leaf], atomic[arg.leaf] = base, True
+            folds[arg.leaf] = (base, added)
             args[n] = dataclasses.replace(arg, suffix=index + rest)
     if args == list(form.args):
-        return form, texts, atomic
-    return dataclasses.replace(form, args=tuple(args)), texts, atomic
+        return form, texts, atomic, folds
+    return dataclasses.replace(form, args=tuple(args)), texts, atomic, folds
 
 
 def _subscript_axes(node) -> list[str] | None:
@@ -280,7 +284,8 @@ def _compose(node, rank: int, suffix: str):
     if composed and zero_d and ":" not in composed:
         composed.append("...")  # a 0-d array, not a numpy scalar
     base = cst.Module([]).code_for_node(node.value)
-    return base, (f"[{', '.join(composed)}]" if composed else ""), rest
+    added = tuple(n for n, axis in enumerate(expanded) if axis == "None")
+    return base, (f"[{', '.join(composed)}]" if composed else ""), rest, added
 
 
 def _squeeze(text: str) -> str:
