@@ -421,9 +421,9 @@ def audit_source(source: str, namespace: dict | None = None,
     [(2, 'ambiguous-alignment', 'warning'), (3, 'broadcast', 'info')]
     """
     code, sites = instrument(source, filename)
-    calls = _torch_calls(source, filename)
+    calls = _call_recorders(source, filename)
     _run(code, sites, _namespace(namespace, filename), calls)
-    return audit_sites(sites, source, calls.records if calls else None)
+    return audit_sites(sites, source, _records(calls))
 
 
 def _namespace(namespace: dict | None, filename: str) -> dict:
@@ -434,18 +434,34 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
     return ns
 
 
-def _torch_calls(source: str, filename: str):
-    """A recorder of torch function calls, for programs that import torch and name a checked
-    function or loss module (else None)."""
+def _call_recorders(source: str, filename: str) -> tuple:
+    """Recorders of function calls: torch's, for programs that import torch and name a
+    checked function or loss module; numpy's, for programs that import numpy and name a
+    checked function (``np.where``, ``np.subtract``…)."""
     import ast
+    from .audit_numpy import NumpyCalls, names_checked
     from .audit_torch import TorchCalls, calls_checked, imports_torch
     tree = ast.parse(source)
-    return TorchCalls(filename) if imports_torch(tree) and calls_checked(tree) else None
+    out = []
+    if imports_torch(tree) and calls_checked(tree):
+        out.append(TorchCalls(filename))
+    if names_checked(tree):
+        out.append(NumpyCalls(filename))
+    return tuple(out)
 
 
-def _run(code, sites, namespace, calls=None) -> None:
+def _records(calls) -> dict:
+    merged = {}
+    for recorder in calls:
+        merged.update(recorder.records)
+    return merged
+
+
+def _run(code, sites, namespace, calls=()) -> None:
     namespace[TRACER_NAME] = Tracer(sites)
-    with calls if calls is not None else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        for recorder in calls:
+            stack.enter_context(recorder)
         exec(code, namespace)
 
 
@@ -466,13 +482,13 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     except SyntaxError as err:
         raise UsageError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}; the audit "
                          f"needs a program that Python can run") from None
-    calls = _torch_calls(source, path)
+    calls = _call_recorders(source, path)
     error = _run_as_main(code, sites, path, argv, calls)
-    findings = tuple(audit_sites(sites, source, calls.records if calls else None))
+    findings = tuple(audit_sites(sites, source, _records(calls)))
     return AuditReport(path, source, findings, sum(s.ran for s in sites), error)
 
 
-def _run_as_main(code, sites, path: str, argv, calls=None) -> ProgramError | None:
+def _run_as_main(code, sites, path: str, argv, calls=()) -> ProgramError | None:
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path] + list(argv or [])
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
