@@ -25,10 +25,11 @@ broadcasts are shown with --all. --json prints
 with 1-based line and col (of the operator), every finding included.
 
 exit status:
-  0  no warning          1  at least one warning
+  0  no warning, and the program ran to its end
+  1  at least one warning, or the program raised (as `broadcasting rewrite` does): the
+     exception is reported on stderr (one line) and the findings of the part that ran are
+     printed as usual
   2  bad input (missing file, syntax error)
-  3  the program raised an exception: it is reported on stderr (one line), and the findings
-     of the part that ran are printed as usual
 
 examples:
   broadcasting audit train.py
@@ -60,7 +61,7 @@ def run(args) -> int:
     if report.error is not None:
         print(f"broadcasting audit: {args.file}: the program raised {report.error}",
               file=sys.stderr)
-        return 3
+        return 1
     return 1 if report.warnings else 0
 
 
