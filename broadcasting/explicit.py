@@ -1,6 +1,9 @@
 """The explicit runtime: an einsum that refuses implicit size-1 broadcasting, a multiply
 computed through the plan, and the backward of broadcasting.
 
+The einsum accepts ``'...'`` (at most once per term, numpy's meaning) only where it cannot
+broadcast: every operand that carries it must have exactly the same ellipsis shape.
+
 All three give the dtype that ``*`` gives for the same operands.
 """
 from __future__ import annotations
@@ -31,6 +34,7 @@ class EinsumPlan:
     elementwise: bool
     views: tuple[tuple[tuple[int, ...], tuple[int, ...]] | None, ...]  # (permutation, shape)
     direct: bool  # elementwise, every operand already lined up: the native * is the einsum
+    letters: str = ""  # the equation with '...' replaced by letters (what the backend runs)
 
     def __repr__(self) -> str:
         kind = "elementwise" if self.elementwise else "contraction"
@@ -39,17 +43,22 @@ class EinsumPlan:
 
 def _terms(equation: str) -> tuple[tuple[str, ...], str]:
     eq = equation.replace(" ", "")
-    if "." in eq:
-        raise BroadcastError(f"einsum {equation!r} uses '...': name every axis with a letter, "
-                             f"e.g. 'bij,bj->bi'; ellipsis broadcasting is implicit")
     if "->" in eq:
         lhs, out = eq.split("->", 1)
     else:
         lhs = eq
         counts = {c: lhs.count(c) for c in lhs if c.isalpha()}
-        out = "".join(sorted(c for c, n in counts.items() if n == 1))
+        out = ("..." if "..." in lhs else "") + "".join(sorted(c for c, n in counts.items() if n == 1))
     inputs = tuple(lhs.split(","))
-    bad = [c for c in "".join(inputs) + out if not c.isalpha()]
+    for term in inputs + (out,):
+        if term.count("...") > 1 or "." in term.replace("...", "", 1):
+            raise BroadcastError(f"einsum {equation!r}: term {term!r} has a '.' that is not one "
+                                 f"'...': a term carries '...' at most once, e.g. '...ij,...j->...i'")
+    if any("..." in t for t in inputs) and "..." not in out:
+        raise BroadcastError(f"einsum {equation!r}: the inputs carry '...' but the output "
+                             f"{out!r} does not; write it in the output too, e.g. '...,...->...'")
+    bad = [c for c in "".join(inputs).replace("...", "") + out.replace("...", "")
+           if not c.isalpha()]
     if bad or "->" in out:
         raise BroadcastError(f"einsum {equation!r} has {bad[0] if bad else '->'!r}: labels are "
                              f"letters, operands are separated by ',' and the output follows '->'")
@@ -99,15 +108,52 @@ def _check_sizes(equation, inputs, output, shapes) -> dict[str, int]:
     return sizes
 
 
+def _expand(equation, inputs, output, shapes) -> tuple[tuple[str, ...], str]:
+    """Replace '...' by fresh letters, after checking that every operand carrying it has the
+    same ellipsis shape (so '...' names axes and never broadcasts)."""
+    if "..." not in output:
+        return inputs, output
+    if len(inputs) != len(shapes):
+        raise BroadcastError(f"einsum {equation!r} names {len(inputs)} operands but "
+                             f"{len(shapes)} were given")
+    ellipsis, owner = None, None
+    for k, (term, shape) in enumerate(zip(inputs, shapes)):
+        if "..." not in term:
+            continue
+        named = len(term) - 3
+        if named > len(shape):
+            raise BroadcastError(f"einsum {equation!r}: operand {k} has shape {format_shape(shape)} "
+                                 f"({len(shape)} axes) but its term {term!r} names {named} besides '...'")
+        here = tuple(shape[term.index("..."):term.index("...") + len(shape) - named])
+        if ellipsis is None:
+            ellipsis, owner = here, k
+        elif here != ellipsis:
+            raise BroadcastError(
+                f"einsum {equation!r}: '...' is {format_shape(ellipsis)} in operand {owner} but "
+                f"{format_shape(here)} in operand {k}; '...' would broadcast them implicitly: "
+                f"name the axes with letters (size-1 axes indexed away) or give both the same shape")
+    if ellipsis is None:
+        raise BroadcastError(f"einsum {equation!r}: the output carries '...' but no operand does")
+    used = set("".join(inputs) + output)
+    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    if len(fresh) < len(ellipsis):
+        raise BroadcastError(f"einsum {equation!r}: '...' stands for {len(ellipsis)} axes but "
+                             f"only {len(fresh)} letters are free; name fewer axes")
+    dots = "".join(fresh[:len(ellipsis)])
+    return tuple(t.replace("...", dots) for t in inputs), output.replace("...", dots)
+
+
 @lru_cache(maxsize=4096)
 def _parse(equation: str, shapes: tuple) -> EinsumPlan:
     shapes = tuple(as_shape(s, k) for k, s in enumerate(shapes))
-    inputs, output = _terms(equation)
+    inputs, output = _expand(equation, *_terms(equation), shapes)
     sizes = _check_sizes(equation, inputs, output, shapes)
     elementwise = all(set(t) <= set(output) and len(set(t)) == len(t) for t in inputs)
     views = tuple(_view(term, output, sizes) for term in inputs) if elementwise else ()
     direct = elementwise and all(v is None for v in views)
-    return EinsumPlan(equation, inputs, output, tuple(sizes.items()), elementwise, views, direct)
+    expanded = f"{','.join(inputs)}->{output}"
+    return EinsumPlan(equation, inputs, output, tuple(sizes.items()), elementwise, views, direct,
+                      expanded)
 
 
 def _view(term: str, output: str, sizes: dict[str, int]):
@@ -138,6 +184,17 @@ def einsum(equation: str, *operands):
            [0.5, 1. , 2. ]], dtype=float32)
     >>> einsum(",j->j", 2.0, a).dtype
     dtype('float32')
+
+    ``'...'`` names the same axes in every operand that carries it, never broadcast ones:
+
+    >>> einsum("...,...->...", a, a)
+    array([0.25, 1.  , 4.  ], dtype=float32)
+    >>> einsum("...j,...j->...", B, B)
+    array([3., 3.], dtype=float32)
+    >>> einsum("...j,...j->...j", B, B[:1])
+    Traceback (most recent call last):
+    ...
+    broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
     plan = _parse(equation, _shapes(operands))
     if plan.elementwise and operands:
@@ -157,7 +214,7 @@ def einsum(equation: str, *operands):
         if hasattr(result, "shape"):
             return result
     backend = backend_for(operands)
-    return backend.einsum(plan.equation, operands, backend.result_dtype(operands))
+    return backend.einsum(plan.letters or plan.equation, operands, backend.result_dtype(operands))
 
 
 def _shapes(operands) -> tuple:

@@ -81,8 +81,15 @@ def test_einsum_refuses_size_one_broadcasting():
         bc.einsum("j,ij->ij", np.ones(1), np.ones((2, 3)))
     with pytest.raises(bc.BroadcastError, match="label 'i' has size 2 .* but 3"):
         bc.einsum("i,i->i", torch.ones(2), torch.ones(3))
-    with pytest.raises(bc.BroadcastError, match="'...'"):
-        bc.einsum("...j,j->...j", np.ones((2, 3)), np.ones(3))
+    with pytest.raises(bc.BroadcastError, match=r"'\.\.\.' is \(2,\) in operand 0 but \(1,\) in operand 1"
+                       r".*name the axes"):
+        bc.einsum("...j,...j->...j", np.ones((2, 3)), np.ones((1, 3)))
+    with pytest.raises(bc.BroadcastError, match=r"'\.\.\.' is \(2, 3\) in operand 0 but \(3,\) in operand 1"):
+        bc.einsum("...,...->...", torch.ones((2, 3)), torch.ones(3))
+    with pytest.raises(bc.BroadcastError, match="the output 'i' does not"):
+        bc.einsum("...i,...i->i", np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(bc.BroadcastError, match="at most once"):
+        bc.einsum("......,i->i", np.ones(3), np.ones(3))
     with pytest.raises(bc.BroadcastError, match="names 2 operands but 1"):
         bc.einsum("i,i->i", np.ones(2))
     with pytest.raises(bc.BroadcastError, match="operand 0 has shape \\(2, 3\\) \\(2 axes\\)"):
@@ -143,3 +150,47 @@ def test_multiply_errors():
     with pytest.raises(bc.BroadcastError, match="at least one"):
         bc.multiply()
     assert bc.multiply(2, np.ones(2)).dtype == np.float64
+
+
+_ELLIPSIS_CASES = [
+    ("...,...->...", [(3, 3), (3, 3)]),
+    ("...,...->...", [(3,), (3,)]),
+    ("...,...,...->...", [(2, 0, 3), (2, 0, 3), (2, 0, 3)]),
+    ("...,...->...", [(), ()]),
+    ("...j,...j->...", [(2, 4, 3), (2, 4, 3)]),
+    ("...ij,...jk->...ik", [(4, 2, 3), (4, 3, 5)]),
+    ("i...,i...->...", [(2, 3), (2, 3)]),
+    ("...j,j->...j", [(2, 3), (3,)]),
+    ("...,...", [(2, 3), (2, 3)]),
+]
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float32", "float64"), ("int8", "int16")])
+@pytest.mark.parametrize("equation,shapes", _ELLIPSIS_CASES)
+def test_einsum_ellipsis_without_broadcasting_matches_np_and_torch(equation, shapes, dtypes):
+    rng = np.random.default_rng(1)
+    arrays = [np.asarray(rng.standard_normal(s) * 3).astype(dtypes[k % 2])
+              for k, s in enumerate(shapes)]
+    expected = np.einsum(equation, *arrays)
+    star = reduce(operator.mul, [np.zeros((1,) * a.ndim, a.dtype) for a in arrays])  # its dtype
+    got = bc.einsum(equation, *arrays)
+    assert got.dtype == star.dtype
+    np.testing.assert_allclose(got, expected.astype(star.dtype), rtol=1e-5)
+    tensors = [torch.from_numpy(a) for a in arrays]
+    tstar = reduce(operator.mul, [torch.zeros((1,) * t.dim(), dtype=t.dtype) for t in tensors])
+    tgot = bc.einsum(equation, *tensors)
+    assert tgot.dtype == tstar.dtype
+    wide = [t.to(tstar.dtype) for t in tensors]
+    torch.testing.assert_close(tgot, torch.einsum(equation, *wide), rtol=1e-5, atol=1e-5)
+
+
+def test_einsum_all_ellipsis_equal_shapes_is_the_native_product():
+    assert parse_equation("...,...->...", ((3, 3), (3, 3))).direct
+    a, b = np.float32(2.0) * np.ones((3, 3), np.float32), np.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(bc.einsum("...,...->...", a, b), a * b)
+    t = torch.ones((), dtype=torch.float64)
+    s = torch.ones(3, dtype=torch.float32)
+    # 0-d tensors: ellipsis () in both, the product keeps the dtype of `*`
+    assert bc.einsum("...,...->...", t, torch.ones((), dtype=torch.float32)).dtype == torch.float64
+    assert bc.einsum("...,...->...", s, s).dtype == torch.float32
+    assert bc.einsum(",...->...", 2.0, s).dtype == torch.float32

@@ -400,3 +400,53 @@ def test_rewrite_function_drops_decorators_once():
     assert calls == ["scale", "scale"]  # the decorators did not run again
     assert "@" not in explicit.source and "einsum" in explicit.source
     np.testing.assert_array_equal(explicit(3), scale(3))
+
+
+ADAM_NUMPY = """
+import numpy as np
+params = [np.random.randn(3, 3).astype(np.float32), np.random.randn(3).astype(np.float32)]
+grads = [np.random.randn(3, 3).astype(np.float32), np.random.randn(3).astype(np.float32)]
+m = [np.zeros_like(p) for p in params]
+v = [np.zeros_like(p) for p in params]
+b1, b2, lr, eps = 0.9, 0.999, 1e-2, 1e-8
+for t in range(1, 3):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g   # second moment
+        p -= lr * m[i] / (np.sqrt(v[i]) + eps)
+W, bias = params
+vW, vb = v
+"""
+
+ADAM_TORCH = ADAM_NUMPY.replace("import numpy as np", "import torch").replace(
+    "np.random.randn(3, 3).astype(np.float32)", "torch.randn(3, 3)").replace(
+    "np.random.randn(3).astype(np.float32)", "torch.randn(3)").replace(
+    "np.zeros_like", "torch.zeros_like").replace("np.sqrt(v[i])", "v[i].sqrt()")
+
+
+@pytest.mark.parametrize("style", ["einops", "numpy", "torch"])
+@pytest.mark.parametrize("program", [ADAM_NUMPY, ADAM_TORCH], ids=["numpy", "torch"])
+def test_equal_shapes_of_different_ranks_get_the_ellipsis_form(einsum_calls, program, style):
+    """`g * g` multiplies (3, 3) by (3, 3) and (3,) by (3,): nothing is broadcast, and the
+    '...' form (which bc.einsum accepts only for equal ellipsis shapes) covers both ranks."""
+    rw, before, after = roundtrip(program, einsum_calls, style)
+    site = next(s for s in rw.sites if s.text == "(1 - b2) * g * g")
+    pattern = "..., ... -> ..." if style == "einops" else "...,...->..."
+    assert site.reason is None and f'"{pattern}"' in site.replacement
+    assert site.replacement.startswith("(1 - b2) * ")
+    assert site.formula.endswith("= (1 - b2) · g[...] · g[...]")
+    assert "# second moment" in rw.source
+    assert any(c == "...,...->..." for c in einsum_calls)
+    for name in ("W", "bias", "vW", "vb"):
+        assert after[name].dtype == before[name].dtype
+
+
+def test_different_shapes_of_different_ranks_stay_kept():
+    rw = rewrite_source(textwrap.dedent("""
+    import numpy as np
+    def f(a, b):
+        return a * b
+    f(np.ones((2, 3)), np.ones((2, 3)))
+    f(np.ones(3), np.ones((2, 3)))
+    """))
+    assert rw.sites[0].reason.startswith("its executions need different explicit forms")

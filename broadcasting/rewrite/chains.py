@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from ..explain import explain
 from ..shapes import BroadcastError, _broadcast
 from ..trace import Operand, Site
-from .forms import Aliases, Form, build_form
+from .forms import Aliases, Form, build_ellipsis_form, build_form
 
-__all__ = ["Decision", "chain_runs", "decide", "formula"]
+__all__ = ["Decision", "chain_runs", "decide", "formula", "ellipsis_formula"]
 
 #: more runs than this in one chain are not enumerated (the chain is kept)
 MAX_RUNS = 256
@@ -37,6 +37,7 @@ class Decision:
     reason: str | None
     leaves: tuple[Operand, ...] = ()
     runs: int = 0
+    ellipsis: bool = False  # the form is the '...' one (equal shapes, ranks vary by run)
 
     @property
     def rewritten(self) -> bool:
@@ -91,10 +92,36 @@ def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = Fals
     if reasons and not texts and len(reasons) == 1:
         return Decision(None, reasons.pop(), tuple(runs[0]), len(runs))
     if reasons or len(texts) > 1:
+        form = _one_ellipsis_form(runs, style, aliases, inplace)
+        if form is not None:
+            return Decision(form, None, tuple(runs[0]), len(runs), ellipsis=True)
         seen = "; ".join(_describe(r) for r in runs[:4])
         return Decision(None, f"its executions need different explicit forms ({seen})",
                         tuple(runs[0]), len(runs))
     return Decision(forms[0], None, tuple(runs[0]), len(runs))
+
+
+def _one_ellipsis_form(runs, style: str, aliases: Aliases, inplace: bool) -> Form | None:
+    """The one '...' form that covers every run (each multiplying equal shapes), or None."""
+    forms = [build_ellipsis_form(run, style, aliases, inplace) for run in runs]
+    if not all(isinstance(f, Form) for f in forms):
+        return None
+    texts = {f.render(_names(len(runs[0]))) for f in forms}
+    return forms[0] if len(texts) == 1 else None
+
+
+def ellipsis_formula(leaves, names, result: str | None) -> str:
+    """The index formula of a '...' form: every array indexed ``[...]`` (the same axes in
+    every operand), Python numbers as plain factors.
+
+    >>> from broadcasting.trace import Operand
+    >>> g = Operand("numpy", "ndarray", (3,), "f")
+    >>> ellipsis_formula((Operand("number", "float"), g, g), ["(1 - b2)", "g", "g"], "v")
+    'v[...] = (1 - b2) · g[...] · g[...]'
+    """
+    out = result or formula(leaves, names, None).split("[", 1)[0]  # the plain formula's name
+    factors = [f"{name}[...]" if o.is_array else name for o, name in zip(leaves, names)]
+    return f"{out}[...] = " + " · ".join(factors)
 
 
 def _names(n: int) -> list[str]:

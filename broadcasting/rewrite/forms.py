@@ -17,6 +17,7 @@ are cast explicitly where they differ, and a chain whose dtype still differs is 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..notation import einops_pattern
@@ -25,7 +26,7 @@ from ..shapes import BroadcastError
 from ..trace import Operand
 from .probes import probe, run_probe
 
-__all__ = ["Aliases", "Arg", "Form", "build_form", "STYLES"]
+__all__ = ["Aliases", "Arg", "Form", "build_form", "build_ellipsis_form", "STYLES"]
 
 STYLES = ("einops", "numpy", "torch")
 
@@ -147,21 +148,59 @@ def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
         plan = make_plan(tuple(leaves[k].shape for k in arrays))
     except BroadcastError as err:
         return f"the shapes do not broadcast: {err}"
+    suffixes = [_index(p, library) + (".clone()" if inplace and k == 0 and library == "torch" else "")
+                for k, p in zip(arrays, plan.operands)]
+    func, pattern, first, libs = _call(style, library, plan, suffixes, aliases)
+    return _proved(leaves, Form(numbers, func, tuple(Arg(k, s) for k, s in zip(arrays, suffixes)),
+                                pattern, first, libs, plan.einsum, ""), library, aliases)
+
+
+def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
+    """The ``'...'`` form of a chain whose array leaves all have one and the same shape (so
+    nothing is broadcast, whatever the rank): ``einsum(a, b, "..., ... -> ...")``; a reason
+    (str) to keep it otherwise. It covers executions of different ranks with one text.
+
+    >>> from broadcasting.trace import Operand
+    >>> g = Operand("torch", "Tensor", (3, 3), "torch.float32")
+    >>> build_ellipsis_form((Operand("number", "float"), g, g), "torch", Aliases()).render(
+    ...     ["0.5", "g", "g"])
+    '0.5 * torch.einsum("...,...->...", g, g)'
+    """
+    why = classify(leaves)
+    if why:
+        return why
+    leaves = tuple(leaves)
+    arrays = [k for k, o in enumerate(leaves) if o.is_array]
+    if len({leaves[k].shape for k in arrays}) > 1:
+        return "its operands have different shapes: '...' would broadcast them"
+    numbers = tuple(k for k, o in enumerate(leaves) if not o.is_array)
+    library = leaves[arrays[0]].kind
+    clone = ".clone()" if inplace and library == "torch" else ""
+    args = tuple(Arg(k, clone if n == 0 else "") for n, k in enumerate(arrays))
+    equation = ",".join(["..."] * len(arrays)) + "->..."
+    if style == "einops":
+        form = Form(numbers, f"{aliases.einops}.einsum", args,
+                    ", ".join(["..."] * len(arrays)) + " -> ...", False, ("einops",), equation, "")
+    else:
+        form = Form(numbers, f"{aliases.of(library)}.einsum", args, equation, True, (library,),
+                    equation, "")
+    return _proved(leaves, form, library, aliases)
+
+
+def _proved(leaves, form: Form, library: str, aliases: Aliases):
+    """The form with the dtype of the original product (operands cast where needed), proved
+    on probes, or the reason it cannot be."""
     names = _placeholders(len(leaves))
     env = {name: probe(o) for name, o in zip(names, leaves)}
     env.update({aliases.einops: _module("einops"), aliases.of(library): _module(library)})
     expected = run_probe(" * ".join(names), env)
-    suffixes = [_index(p, library) + (".clone()" if inplace and k == 0 and library == "torch" else "")
-                for k, p in zip(arrays, plan.operands)]
-    func, pattern, first, libs = _call(style, library, plan, suffixes, aliases)
-    form = Form(numbers, func, tuple(Arg(k, s) for k, s in zip(arrays, suffixes)), pattern, first,
-                libs, plan.einsum, expected or "")
+    form = dataclasses.replace(form, dtype=expected or "")
     got = _dtype(form, names, env)
     if got != expected and expected is not None:
         casts = tuple(Arg(a.leaf, a.suffix + _cast(leaves[a.leaf], expected, library, aliases))
                       for a in form.args)
-        form = Form(numbers, func, casts, pattern, first, tuple(sorted(set(libs) | {library})),
-                    plan.einsum, expected)
+        form = dataclasses.replace(form, args=casts, dtype=expected,
+                                   libraries=tuple(sorted(set(form.libraries) | {library})))
         got = _dtype(form, names, env)
     if expected is None or got != expected:
         return (f"the explicit form would give dtype {got} where `*` gives {expected}"

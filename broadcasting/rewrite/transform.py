@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..trace import Site, source_lines
-from .chains import Decision, decide, formula
+from .chains import Decision, decide, ellipsis_formula, formula
 from .forms import Aliases
 
 __all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline"]
@@ -207,8 +207,12 @@ class RewriteTransformer(cst.CSTTransformer):
         for k, (base, _) in folded.items():
             names[k] = base
         record.names = names
-        record.formula = formula(record.decision.leaves, [" ".join(n.split()) for n in names],
-                                 result, {k: p for k, (_, p) in folded.items()})
+        flat = [" ".join(n.split()) for n in names]
+        if record.decision.ellipsis:
+            record.formula = ellipsis_formula(record.decision.leaves, flat, result)
+        else:
+            record.formula = formula(record.decision.leaves, flat, result,
+                                     {k: p for k, (_, p) in folded.items()})
         if self.annotate and self.frames:
             self.frames[-1].append(record.formula)
         return text
