@@ -21,7 +21,7 @@ from corpus_helpers import CORPUS
 
 NEIGHBOUR = {"float32": "float64", "float64": "float32", "int32": "int64", "int64": "int32",
              "complex64": "complex128", "complex128": "complex64", "bool": "uint8", "uint8": "bool",
-             "int8": "int16", "float16": "float32"}
+             "int8": "uint8", "float16": "float32"}  # within the corpus dtypes (int16 is none)
 
 
 def _relabel(eq: str, fn) -> str | None:
