@@ -29,8 +29,8 @@ True
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from functools import reduce
+from dataclasses import dataclass, replace
+from functools import lru_cache, reduce
 
 import numpy as np
 
@@ -246,22 +246,45 @@ def rewritten_gradients(x, t, W, wout, activation="relu", loss="squared"):
 _EXPLICIT: dict = {}
 
 
-def _structure(value):
-    """What the rewrite of a product depends on: library, dtype, rank, and which sizes are 1
+def _operand_structure(operand) -> tuple:
+    """What the rewrite of a product depends on: library, dtype, rank and which sizes are 1
     (stretched axes are indexed away); not the other sizes."""
-    shape = getattr(value, "shape", None)
-    if shape is None:
-        return value  # the activation and loss names choose the code path
-    return type(value).__name__, str(value.dtype), tuple(int(s) == 1 for s in shape)
+    if not operand.is_array:
+        return (operand.kind,)
+    return operand.kind, operand.dtype, tuple(size == 1 for size in operand.shape)
+
+
+@lru_cache(maxsize=None)
+def _instrumented(fn):
+    """``fn``'s source compiled with every operator site traced (once per function)."""
+    from ..rewrite.api import _function_source
+    from ..trace import instrument
+    return instrument(_function_source(fn), f"<structure of {fn.__qualname__}>")
+
+
+def _site_structures(fn, args) -> tuple:
+    """Run ``fn(*args)`` traced and return, per operator site, the structure of each execution:
+    everything the rewriter decides from (the sites' operands), nothing it does not need."""
+    from ..rewrite.api import _globals_of
+    from ..trace import TRACER_NAME, Tracer
+    code, template = _instrumented(fn)
+    sites = [replace(site, counts={}) for site in template]
+    namespace = _globals_of(fn)
+    namespace[TRACER_NAME] = Tracer(sites)
+    exec(code, namespace)
+    namespace[fn.__name__](*args)
+    return tuple(tuple((_operand_structure(e.left), _operand_structure(e.right))
+                       for e in site.executions) for site in sites)
 
 
 def explicit_version(fn, args):
-    """``rewrite_function(fn, *args)``, memoised per structure of ``args`` (see
-    :func:`_structure`): networks of one structure get the same emitted code, so the corpus
-    rewrites each structure once. ``tests/test_examples_backprop.py`` checks that a memoised
+    """``rewrite_function(fn, *args)``, memoised per structure of the traced sites (see
+    :func:`_site_structures`): networks whose products have the same structure get the same
+    emitted code, so the corpus rewrites each structure once (a traced run costs about a
+    millisecond, a rewrite tens). ``tests/test_examples_backprop.py`` checks that a memoised
     rewrite equals a fresh one."""
     from .. import rewrite_function
-    key = (fn.__name__, tuple(_structure(a) for a in args))
+    key = (fn, _site_structures(fn, args))
     if key not in _EXPLICIT:
         _EXPLICIT[key] = rewrite_function(fn, *args)
     return _EXPLICIT[key]
