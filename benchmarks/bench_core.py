@@ -17,9 +17,14 @@ import torch
 import broadcasting as bc
 
 
-def best(fn, number: int, repeat: int) -> float:
-    """Seconds per call: the minimum over repeats (the least disturbed measurement)."""
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+def best(fns: dict, number: int, repeat: int = 9) -> dict:
+    """Seconds per call of each function: the minimum over ``repeat`` rounds, the functions
+    interleaved within each round so that a noisy moment hits all of them alike."""
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            times[name].append(timeit.timeit(fn, number=number) / number)
+    return {name: min(ts) for name, ts in times.items()}
 
 
 def ratio_rows(quick: bool):
@@ -32,18 +37,18 @@ def ratio_rows(quick: bool):
         for lib, make in (("numpy", lambda s: np.random.default_rng(0).standard_normal(s)),
                           ("torch", lambda s: torch.randn(s))):
             a, B = make(ashape), make(bshape)
-            native = best(lambda: a * B, number, 7)
-            mult = best(lambda: bc.multiply(a, B), number, 7)
-            ein = best(lambda: bc.einsum("j,ij->ij", a, B), number, 7)
-            raw = best(lambda: (np.einsum if lib == "numpy" else torch.einsum)("j,ij->ij", a, B),
-                       number, 7)
-            rows.append((f"{lib} {label} {ashape}x{bshape}", native, {
-                "bc.multiply": mult, "bc.einsum": ein, f"{lib}.einsum": raw}))
+            raw = np.einsum if lib == "numpy" else torch.einsum
+            t = best({"native": lambda: a * B, "bc.multiply": lambda: bc.multiply(a, B),
+                      "bc.einsum": lambda: bc.einsum("j,ij->ij", a, B),
+                      f"{lib}.einsum": lambda: raw("j,ij->ij", a, B)}, number)
+            native = t.pop("native")
+            rows.append((f"{lib} {label} {ashape}x{bshape}", native, t))
     n = 2000 if quick else 20000
-    np_bs = best(lambda: np.broadcast_shapes((3,), (2, 3)), n, 7)
-    bs = best(lambda: bc.broadcast_shapes((3,), (2, 3)), n, 7)
-    ex = best(lambda: bc.explain((3,), (2, 3)), n, 7)
-    rows.append(("shapes (3,) (2, 3)", np_bs, {"bc.broadcast_shapes": bs, "bc.explain (cached)": ex}))
+    t = best({"native": lambda: np.broadcast_shapes((3,), (2, 3)),
+              "bc.broadcast_shapes": lambda: bc.broadcast_shapes((3,), (2, 3)),
+              "bc.explain (cached)": lambda: bc.explain((3,), (2, 3))}, n)
+    native = t.pop("native")
+    rows.append(("shapes (3,) (2, 3) vs np.broadcast_shapes", native, t))
     return rows
 
 
@@ -52,10 +57,10 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     args = parser.parse_args()
-    print(f"{'case':<38} {'native':>10}   ratios to native")
+    print(f"{'case':<42} {'native':>10}   ratios to native")
     for name, native, others in ratio_rows(args.quick):
         ratios = "  ".join(f"{k} {v / native:.2f}x" for k, v in others.items())
-        print(f"{name:<38} {native * 1e6:>8.2f}us   {ratios}")
+        print(f"{name:<42} {native * 1e6:>8.2f}us   {ratios}")
 
 
 if __name__ == "__main__":
