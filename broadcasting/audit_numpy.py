@@ -18,7 +18,7 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
-from .audit_torch import CallRecord
+from .audit_torch import CallRecord, imports_module
 
 __all__ = ["NUMPY_CHECKED", "NumpyCalls", "imports_numpy", "names_checked"]
 
@@ -35,12 +35,7 @@ NUMPY_CHECKED = {
 
 def imports_numpy(tree) -> bool:
     """Whether a program imports numpy anywhere."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "numpy" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
-            return True
-    return False
+    return imports_module(tree, "numpy")
 
 
 def names_checked(tree) -> bool:

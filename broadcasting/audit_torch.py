@@ -21,17 +21,22 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["imports_torch", "calls_checked", "TorchCalls", "CallRecord", "LOSS_MODULES"]
+__all__ = ["imports_module", "imports_torch", "calls_checked", "TorchCalls", "CallRecord", "LOSS_MODULES"]
+
+
+def imports_module(tree, name: str) -> bool:
+    """Whether a program imports the package ``name`` (or a sub-module of it) anywhere."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == name for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == name:
+            return True
+    return False
 
 
 def imports_torch(tree) -> bool:
     """Whether a program imports torch (or a torch sub-module) anywhere."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "torch" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
-            return True
-    return False
+    return imports_module(tree, "torch")
 
 
 #: loss modules whose forward calls a checked loss function
