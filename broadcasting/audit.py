@@ -305,7 +305,7 @@ def _ordinary(ctx, shapes, e) -> AuditFinding:
 
 def _scalar(ctx, shapes, e) -> AuditFinding:
     k = shapes.index(())
-    scalar, other = e.plan.operands[k], e.plan.operands[1 - k]
+    other = e.plan.operands[1 - k]
     return _finding(ctx, shapes, "scalar", INFO,
                     f"a scalar applied to every element of {other.name}{format_shape(other.shape)}",
                     "ordinary broadcasting (scalar)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from .plan import CONTRACTED, PROMOTED, BroadcastPlan, OperandPlan
-from .shapes import MATCH, NEW, STRETCHED, format_shape
+from .shapes import NEW, STRETCHED, format_shape
 
 __all__ = ["svg", "DiagramOptions", "panels_of", "Panel", "PanelAxis"]
 

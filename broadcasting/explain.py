@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from .notation import (adjoint_einsums, backward_formulas, einops_pattern, index_formula,
                        latex_formula, matrix_form)
 from .plan import BroadcastPlan, make_plan
-from .shapes import NEW, STRETCHED, BroadcastError, as_shape, format_shape
+from .shapes import STRETCHED, BroadcastError, as_shape, format_shape
 
 __all__ = ["explain", "Explanation", "Finding", "findings_of"]
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .backends import backend_for
-from .plan import make_plan
 from .shapes import BroadcastError, _broadcast, _combine, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from ...explain import explain
 from ..arrays import DTYPES, rng_of, values
 from ..claims import dtype_name
