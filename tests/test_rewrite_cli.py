@@ -103,4 +103,6 @@ def test_magic_runs_cell_and_explains(monkeypatch):
     assert 'np.einsum("j,ij->ij", a, B)' in text and "$$C_{ij} = a_{j} B_{ij}$$" in text
     rw = explicit_cell("D = a * B * 2.0", ip.user_ns)
     assert "$$D_{ij} = a_{j} B_{ij} 2.0$$" in markdown_of(rw).replace("\\mathrm{2.0}", "2.0")
-    assert load_ipython_extension is not None
+    direct = FakeIPython()  # the rewrite package's own entry point registers the same magic
+    load_ipython_extension(direct)
+    assert set(direct.magics) == {("cell", "explicit")}

@@ -11,9 +11,13 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
-from .files import GENERATED_BY, MANIFEST, README, atomic_write, encode_case, is_generated, load_manifest
+from .files import (GENERATED_BY, GENERATED_WITH, MANIFEST, README, atomic_write, encode_case,
+                    is_generated, library_versions, load_manifest)
 from .kinds import KINDS, kind_module
 from .shapes import hypothesis_version
+
+#: the only names ``generate`` ever writes or removes besides the manifest and README
+KIND_FILES = frozenset(f"{kind}.jsonl" for kind in KINDS)
 
 __all__ = ["generate_corpus", "kind_bytes", "DEFAULT_SEED"]
 
@@ -54,8 +58,8 @@ def readme_text(manifest: dict) -> str:
     """The generated README of a corpus directory."""
     lines = [f"<!-- {GENERATED_BY} -->", "# The equivalence corpus", "",
              f"This directory was {GENERATED_BY.split(';')[0]} (version {manifest['version']}, "
-             f"seed {manifest['seed']}, hypothesis {manifest['hypothesis']}). Check it with "
-             f"`broadcasting corpus run`.", "",
+             f"seed {manifest['seed']}; the library versions it ran with are in `MANIFEST.json`, "
+             f"`generated_with`). Check it with `broadcasting corpus run`.", "",
              "Each `.jsonl` file holds one case per line; `MANIFEST.json` lists every file with "
              "its case count and sha256.", "", "| file | cases | what it proves |",
              "|---|---|---|"]
@@ -82,10 +86,11 @@ def generate_corpus(out, seed: int = DEFAULT_SEED, jobs: int = 1, kinds=None) ->
         name = f"{kind}.jsonl"
         atomic_write(out / name, data)
         files[name] = {"cases": count, "sha256": hashlib.sha256(data).hexdigest()}
-    for name in set(old) - set(files):
-        (out / name).unlink(missing_ok=True)
+    for name in sorted(set(old) - set(files)):
+        if name in KIND_FILES:  # only a file this generator writes; never a name a manifest claims
+            (out / name).unlink(missing_ok=True)
     manifest = {"generated_by": GENERATED_BY, "version": __version__, "seed": seed,
-                "hypothesis": hypothesis_version(), "files": files}
+                "files": files, GENERATED_WITH: library_versions()}
     atomic_write(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("ascii"))
     atomic_write(out / README, readme_text(manifest).encode("utf-8"))
     return manifest
