@@ -11,7 +11,7 @@ from .explain import Explanation, Finding, explain
 from .explicit import einsum, multiply, unbroadcast
 from .jacobian import Jacobian
 from .shapes import BroadcastError, broadcast_shapes
-from .strict import BroadcastWarning, strict
+from .audit.strict import BroadcastWarning, strict
 
 __version__ = "0.1.0"
 

@@ -19,7 +19,7 @@ from .errors import USER_ERRORS
 COMMANDS = (
     "broadcasting.cli_explain",
     "broadcasting.corpus.cli",
-    "broadcasting.cli_audit",
+    "broadcasting.audit.cli",
     "broadcasting.docs.cli",
     "broadcasting.rewrite.cli",
 )

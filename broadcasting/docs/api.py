@@ -16,7 +16,7 @@ __all__ = ["MODULES", "api_page", "docstring_markdown"]
 #: the modules documented, in order, with the names each exports (``__all__``)
 MODULES = ("broadcasting", "broadcasting.shapes", "broadcasting.plan", "broadcasting.explain",
            "broadcasting.explicit", "broadcasting.jacobian", "broadcasting.diagram",
-           "broadcasting.rewrite", "broadcasting.audit", "broadcasting.strict",
+           "broadcasting.rewrite", "broadcasting.audit", "broadcasting.audit.strict",
            "broadcasting.notation", "broadcasting.corpus", "broadcasting.examples.backprop",
            "broadcasting.docs")
 

@@ -18,7 +18,7 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
-from .audit_torch import CallRecord, imports_module
+from .calls import CallRecord, imports_module
 
 __all__ = ["NUMPY_CHECKED", "NumpyCalls", "imports_numpy", "names_checked"]
 
@@ -71,7 +71,7 @@ class _Recorded:
 @dataclass
 class NumpyCalls:
     """Context manager that records :class:`CallRecord` s for checked numpy calls made from
-    ``filename`` (the same records as ``audit_torch.TorchCalls``)."""
+    ``filename`` (the same records as ``torch_calls.TorchCalls``)."""
 
     filename: str
     records: dict = field(default_factory=dict)  # CallRecord -> count

@@ -28,7 +28,7 @@ import re
 import tokenize
 from functools import cached_property
 
-from .trace import BINOPS, COMPARES
+from ..trace import BINOPS, COMPARES
 
 __all__ = ["SourceIndex", "REDUCTIONS", "AXIS_MAKERS"]
 

@@ -51,7 +51,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .audit import audit_program
+    from .judge import audit_program
     program_args = _split_options(args)
     report = audit_program(args.file, program_args)
     if args.json:
