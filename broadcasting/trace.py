@@ -19,9 +19,15 @@ import ast
 import io
 import operator
 import sys
+import inspect
+import textwrap
+import types
 from dataclasses import dataclass, field
 
-__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "TRACER_NAME"]
+from .errors import RewriteError
+
+__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "run_traced",
+           "function_source", "globals_of", "TRACER_NAME"]
 
 TRACER_NAME = "__bc_trace__"
 
@@ -278,7 +284,67 @@ def trace_source(source: str, namespace: dict | None = None, filename: str = "<t
     """
     code, sites = instrument(source, filename)
     namespace = {} if namespace is None else namespace
-    namespace.setdefault("__name__", "__main__")
-    namespace[TRACER_NAME] = Tracer(sites)  # stays: functions defined by the program use it
-    exec(code, namespace)
+    run_traced(code, sites, namespace)
     return Trace(sites, namespace)
+
+
+def run_traced(code, sites: list[Site], namespace: dict) -> dict:
+    """Run ``code`` (from :func:`instrument`) in ``namespace``, recording into ``sites``: the one
+    place a program runs under the tracer (``trace_source``, the rewriter, the audit, the
+    examples). The tracer stays in the namespace: functions the program defined use it.
+    Exceptions raised by the program propagate unchanged.
+
+    >>> code, sites = instrument("y = 2 * x")
+    >>> run_traced(code, sites, {"x": 3})["y"], sites[0].ran
+    (6, True)
+    """
+    namespace.setdefault("__name__", "__main__")
+    namespace[TRACER_NAME] = Tracer(sites)
+    exec(code, namespace)
+    return namespace
+
+
+# -- the source and globals of a function ----------------------------------------------------
+
+def function_source(fn) -> str:
+    """The source of a Python function, dedented, without its decorators (they ran already;
+    running them again could register or wrap twice). ``RewriteError`` for what has none."""
+    if not isinstance(fn, types.FunctionType):
+        raise RewriteError(f"rewrite_function takes a Python function, not {type(fn).__name__}")
+    if fn.__name__ == "<lambda>":
+        raise RewriteError("rewrite_function cannot take a lambda: its source is not a "
+                           "statement; define it with def")
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as err:
+        raise RewriteError(f"the source of {fn.__qualname__} is not available ({err}); "
+                           f"use rewrite_source on its text") from None
+    return _without_decorators(source)
+
+
+def _without_decorators(source: str) -> str:
+    """``source`` with the decorator lines of its first statement dropped. ``ast`` finds them:
+    cheaper than a libcst parse."""
+    node = ast.parse(source).body[0]
+    if not getattr(node, "decorator_list", None):
+        return source
+    lines = source_lines(source)
+    return "".join(lines[:node.decorator_list[0].lineno - 1] + lines[node.lineno - 1:])
+
+
+def globals_of(fn) -> dict:
+    """A copy of ``fn``'s globals with its closure's bound values added (a snapshot).
+
+    >>> def outer():
+    ...     k = 2
+    ...     return lambda x: k * x
+    >>> globals_of(outer())["k"]
+    2
+    """
+    namespace = dict(fn.__globals__)
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:  # an empty cell: not bound yet
+            pass
+    return namespace

@@ -34,7 +34,7 @@ from ..errors import UsageError
 from ..explain import explain
 from ..plan import default_names, make_plan
 from ..shapes import STRETCHED, BroadcastError, format_shape
-from ..trace import TRACER_NAME, Site, Tracer, instrument
+from ..trace import Site, instrument, run_traced
 from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
 from .source import SourceIndex
 from .torch_ops import LOSSES
@@ -337,11 +337,10 @@ def _records(calls) -> dict:
 
 
 def _run(code, sites, namespace, calls=()) -> None:
-    namespace[TRACER_NAME] = Tracer(sites)
     with contextlib.ExitStack() as stack:
         for recorder in calls:
             stack.enter_context(recorder)
-        exec(code, namespace)
+        run_traced(code, sites, namespace)
 
 
 def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:

@@ -76,7 +76,7 @@ def _program_traceback(err: BaseException, filename: str) -> str:
 
 
 def _rewrite_python(args, path: Path):
-    from .api import rewrite_source, syntax_check
+    from .api import rewrite_source
     from .static import parse_shape_option, rewrite_static
     source = _read(path)
     annotate = not args.no_annotate
@@ -84,7 +84,6 @@ def _rewrite_python(args, path: Path):
         shapes = dict(parse_shape_option(s) for s in args.shape)
         rw = rewrite_static(source, shapes, style=args.style, annotate=annotate, filename=str(path))
         return rw.source, [rw]
-    syntax_check(source, str(path))
     namespace = {"__name__": "__main__", "__file__": str(path)}
     rw = rewrite_source(source, namespace, style=args.style, annotate=annotate, filename=str(path))
     return rw.source, [rw]

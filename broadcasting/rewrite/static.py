@@ -17,8 +17,8 @@ import dataclasses
 import types
 
 from ..shapes import BroadcastError, _broadcast, as_shape
-from ..trace import Execution, Operand, instrument, source_lines
-from .api import Rewrite, rewrite_sites, syntax_check
+from ..trace import Execution, Operand, source_lines
+from .api import Rewrite, instrument_or_raise, rewrite_sites
 
 __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
 
@@ -115,8 +115,7 @@ def rewrite_static(source: str, shapes: dict, *, style: str = "einops", annotate
                    filename: str = "<source>") -> Rewrite:
     """Rewrite from given shapes without running anything. Operands are numpy arrays unless
     ``style="torch"``."""
-    syntax_check(source, filename)
-    _, sites = instrument(source, filename)
+    _, sites = instrument_or_raise(source, filename)
     _fill(source, sites, {k: as_shape(v) for k, v in shapes.items()},
           "torch" if style == "torch" else "numpy")
     rw = rewrite_sites(source, sites, _imported(source), style=style, annotate=annotate,
