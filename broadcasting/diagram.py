@@ -461,10 +461,6 @@ def _rows_of(blocks, limit: float) -> list[list[int]]:
     return rows
 
 
-def _row_width(blocks, row, first: bool) -> float:
-    return sum(blocks[k].width for k in row) + _GAP * (len(row) - (1 if first else 0))
-
-
 def _fit(plan, panels, opt):
     """Shrink cells until one row fits ``max_width``; otherwise wrap at the default size."""
     cell = float(opt.cell)

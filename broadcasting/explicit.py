@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .backends import backend_for
-from .shapes import BroadcastError, _broadcast, _combine, as_shape, format_shape
+from .shapes import BroadcastError, broadcast_tuples, combine_shapes, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]
 
@@ -232,7 +232,7 @@ def _line_up(backend, x, view):
 
 @lru_cache(maxsize=4096)
 def _checked_shapes(shapes):
-    return _broadcast(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
+    return broadcast_tuples(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
 
 
 def multiply(*operands):
@@ -265,7 +265,7 @@ def unbroadcast(grad, shape):
     """
     shape = as_shape(shape)
     gshape = tuple(_shape(grad))
-    if len(shape) > len(gshape) or _combine((shape, gshape)) != gshape:
+    if len(shape) > len(gshape) or combine_shapes((shape, gshape)) != gshape:
         raise BroadcastError(f"cannot unbroadcast a gradient of shape {format_shape(gshape)} to "
                              f"{format_shape(shape)}: {format_shape(shape)} does not broadcast to "
                              f"{format_shape(gshape)}; give the shape of the operand that was broadcast")

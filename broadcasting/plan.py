@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from .shapes import MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, format_shape
+from .shapes import MATCH, NEW, STRETCHED, BroadcastError, broadcast_tuples, as_shape, format_shape
 
 __all__ = ["Axis", "OperandPlan", "BroadcastPlan", "make_plan", "ELEMENTWISE_OPS", "OPS",
            "CONTRACTED", "PROMOTED"]
@@ -199,7 +199,7 @@ def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
 def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
-    result = _broadcast(shapes)
+    result = broadcast_tuples(shapes)
     labels = _labels(len(result))
     all_names = names or default_names(shapes, len(result))
     operands = []
@@ -231,7 +231,7 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
             f"did you mean b.T or a different operand order?")
     lbatch, rbatch = left[:-2], right[:-2]
     try:
-        batch = _broadcast((lbatch, rbatch))
+        batch = broadcast_tuples((lbatch, rbatch))
     except BroadcastError as err:
         raise BroadcastError(f"cannot matmul {format_shape(left)} with {format_shape(right)}: batch "
                              f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "

@@ -192,10 +192,10 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
 
 def _summary(doc: str | None) -> str:
     """The first sentence of a docstring, code spans in Markdown."""
-    from .api import _inline
+    from .api import inline_markdown
     paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
     cut = paragraph.find(". ")
-    return _inline(paragraph if cut < 0 else paragraph[:cut + 1])
+    return inline_markdown(paragraph if cut < 0 else paragraph[:cut + 1])
 
 
 def corpus_page(facts: CorpusFacts) -> str:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..explain import explain
-from ..shapes import BroadcastError, _broadcast
+from ..shapes import BroadcastError, broadcast_tuples
 from ..trace import Operand, Site
 from .forms import Aliases, Form, build_ellipsis_form, build_form
 
@@ -49,7 +49,7 @@ def _result(leaves) -> Operand:
     if not arrays:
         return Operand("number", "number")
     try:
-        shape = _broadcast(tuple(o.shape for o in arrays))
+        shape = broadcast_tuples(tuple(o.shape for o in arrays))
     except BroadcastError:
         return Operand("other", "error")
     return Operand(arrays[0].kind, "array", shape)

@@ -16,7 +16,7 @@ import ast
 import dataclasses
 import types
 
-from ..shapes import BroadcastError, _broadcast, as_shape
+from ..shapes import BroadcastError, broadcast_tuples, as_shape
 from ..trace import Execution, Operand, source_lines
 from .api import Rewrite, instrument_or_raise, rewrite_sites
 
@@ -79,7 +79,7 @@ def _product(left, right) -> Operand | None:
     if not arrays:
         return left
     try:
-        shape = _broadcast(tuple(o.shape for o in arrays))
+        shape = broadcast_tuples(tuple(o.shape for o in arrays))
     except BroadcastError:
         return None
     return Operand(arrays[0].kind, arrays[0].type_name, shape, None)
