@@ -28,9 +28,6 @@ __all__ = [
     "broadcast_shapes",
     "axis_roles",
     "format_shape",
-    "broadcast_tuples",
-    "combine_shapes",
-    "Conflict",
 ]
 
 MATCH = "match"
