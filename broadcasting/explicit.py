@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .backends import backend_for
+from .labels import EINSUM_LETTERS
 from .shapes import BroadcastError, broadcast_tuples, combine_shapes, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]
@@ -134,7 +135,7 @@ def _expand(equation, inputs, output, shapes) -> tuple[tuple[str, ...], str]:
     if ellipsis is None:
         raise BroadcastError(f"einsum {equation!r}: the output carries '...' but no operand does")
     used = set("".join(inputs) + output)
-    fresh = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    fresh = [c for c in EINSUM_LETTERS if c not in used]
     if len(fresh) < len(ellipsis):
         raise BroadcastError(f"einsum {equation!r}: '...' stands for {len(ellipsis)} axes but "
                              f"only {len(fresh)} letters are free; name fewer axes")

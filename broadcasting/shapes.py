@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from .labels import letter_name
+
 __all__ = [
     "BroadcastError",
     "MATCH",
@@ -60,7 +62,7 @@ def format_shape(shape: Sequence[int]) -> str:
 
 
 def _operand_name(index: int) -> str:
-    return "abcdefghijklmnopqrstuvwxyz"[index] if index < 26 else f"x{index}"
+    return letter_name(index)
 
 
 def _bad(index: int | None, given, why: str) -> BroadcastError:

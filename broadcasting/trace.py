@@ -25,24 +25,19 @@ import types
 from dataclasses import dataclass, field
 
 from .errors import RewriteError
+from .ops import OPERATORS
 
 __all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "run_traced",
-           "function_source", "globals_of", "TRACER_NAME"]
+           "function_source", "globals_of", "source_lines", "char_col", "TRACER_NAME"]
 
 TRACER_NAME = "__bc_trace__"
 
-BINOPS = {ast.Mult: "*", ast.Add: "+", ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//",
-          ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
-          ast.BitXor: "^"}
-COMPARES = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-FUNCS = {"*": operator.mul, "+": operator.add, "-": operator.sub, "/": operator.truediv,
-         "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "@": operator.matmul,
-         "&": operator.and_, "|": operator.or_, "^": operator.xor, "<": operator.lt,
-         "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
-         "!=": operator.ne}
-IFUNCS = {"*": operator.imul, "+": operator.iadd, "-": operator.isub, "/": operator.itruediv,
-          "//": operator.ifloordiv, "%": operator.imod, "**": operator.ipow, "@": operator.imatmul,
-          "&": operator.iand, "|": operator.ior, "^": operator.ixor}
+#: ``ast`` node class -> operator symbol (from ``ops``), for ``BinOp`` and ``Compare`` nodes
+BINOPS = {getattr(ast, o.ast_node): o.symbol for o in OPERATORS if not o.compare}
+COMPARES = {getattr(ast, o.ast_node): o.symbol for o in OPERATORS if o.compare}
+#: operator symbol -> the ``operator`` function that performs it (and its in-place form)
+FUNCS = {o.symbol: getattr(operator, o.function) for o in OPERATORS}
+IFUNCS = {o.symbol: getattr(operator, o.inplace) for o in OPERATORS if o.inplace}
 
 
 @dataclass(frozen=True)
@@ -164,6 +159,16 @@ class Tracer:
         return f"<Tracer of {len(self.sites)} sites>"
 
 
+def char_col(lines: list[str], line: int, byte_col: int) -> int:
+    """The character column of ``ast``'s UTF-8 byte offset ``byte_col`` on 1-based ``line``.
+
+    >>> char_col(["é = a * b"], 1, 5)
+    4
+    """
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+
 def source_lines(source: str) -> list[str]:
     r"""The lines of ``source`` as Python numbers them, ends kept: split at ``\n``, ``\r\n`` and
     ``\r`` only (``str.splitlines`` also splits at form feeds and ``\u2028``, which Python
@@ -182,8 +187,7 @@ class _Instrument(ast.NodeTransformer):
         self.sites: list[Site] = []
 
     def _char_col(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def _segment(self, node) -> str:
         # as ast.get_source_segment, without re-splitting the whole source for every site

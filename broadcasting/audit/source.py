@@ -28,7 +28,7 @@ import re
 import tokenize
 from functools import cached_property
 
-from ..trace import BINOPS, COMPARES
+from ..trace import BINOPS, COMPARES, char_col
 
 __all__ = ["SourceIndex", "REDUCTIONS", "AXIS_MAKERS"]
 
@@ -75,8 +75,7 @@ class SourceIndex:
         return f"<SourceIndex: {len(self.lines)} lines, {len(self._sites)} operator sites>"
 
     def _char_col(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def _span(self, node) -> tuple[int, int, int, int]:
         return (node.lineno, self._char_col(node.lineno, node.col_offset) + 1,

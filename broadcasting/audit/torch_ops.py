@@ -11,39 +11,23 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
+from ..ops import OPERATORS
 from .calls import imports_module
 
 __all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "imports_torch", "calls_checked",
            "checked_functions", "tensor_shapes"]
 
-#: checked operation name -> the operator used to explain it (None: a function, explained as
-#: an element-wise combination)
-CHECKED = {
-    "add": "+", "sub": "-", "subtract": "-", "rsub": "-", "mul": "*", "multiply": "*",
-    "div": "/", "divide": "/", "true_divide": "/", "floor_divide": "//", "remainder": "%",
-    "fmod": "%", "pow": "**", "float_power": "**",
-    "eq": "==", "ne": "!=", "not_equal": "!=", "lt": "<", "less": "<", "le": "<=",
-    "less_equal": "<=", "gt": ">", "greater": ">", "ge": ">=", "greater_equal": ">=",
-    "logical_and": "&", "logical_or": "|", "logical_xor": "^", "bitwise_and": "&",
-    "bitwise_or": "|", "bitwise_xor": "^",
-    "maximum": None, "minimum": None, "fmax": None, "fmin": None, "atan2": None, "arctan2": None,
-    "hypot": None, "copysign": None, "xlogy": None, "lerp": None, "where": None,
-    "addcmul": None, "addcdiv": None,
-}
+#: checked torch operation name -> the operator used to explain it (from ``ops``; None: a
+#: function, explained as an element-wise combination)
+CHECKED = {name: o.symbol for o in OPERATORS for name in o.torch}
+CHECKED.update(dict.fromkeys(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
+                              "copysign", "xlogy", "lerp", "where", "addcmul", "addcdiv")))
 #: element-wise losses (``torch.nn.functional``) whose input and target are checked
 LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
           "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss",
           "gaussian_nll_loss", "kl_div")
-#: torch.Tensor dunder method (without underscores) -> its operator
-DUNDERS = {
-    "add": "+", "radd": "+", "iadd": "+", "sub": "-", "rsub": "-", "isub": "-", "mul": "*",
-    "rmul": "*", "imul": "*", "truediv": "/", "rtruediv": "/", "itruediv": "/", "div": "/",
-    "rdiv": "/", "idiv": "/", "floordiv": "//", "rfloordiv": "//", "ifloordiv": "//",
-    "mod": "%", "rmod": "%", "imod": "%", "pow": "**", "rpow": "**", "ipow": "**",
-    "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "and": "&",
-    "rand": "&", "iand": "&", "or": "|", "ror": "|", "ior": "|", "xor": "^", "rxor": "^",
-    "ixor": "^",
-}
+#: torch.Tensor dunder method (without underscores) -> its operator (from ``ops``)
+DUNDERS = {name: o.symbol for o in OPERATORS for name in o.dunders}
 
 
 def imports_torch(tree) -> bool:

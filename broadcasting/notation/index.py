@@ -5,11 +5,9 @@ Operands are indexed as the arrays they are: a stretched size-1 axis is written 
 """
 from __future__ import annotations
 
+from ..ops import BY_SYMBOL
 from ..plan import BroadcastPlan, OperandPlan
 
-_LATEX_OPS = {"*": " ", "+": " + ", "-": " - ", "==": " = ", "!=": " \\neq ", "<": " < ",
-              "<=": " \\le ", ">": " > ", ">=": " \\ge ", "&": " \\land ", "|": " \\lor ",
-              "^": " \\oplus ", "%": " \\bmod ", "//": None, "/": None, "**": None}
 
 
 def subscripts(plan_op: OperandPlan) -> list[str]:
@@ -68,7 +66,7 @@ def latex_formula(plan: BroadcastPlan) -> str:
     'C_{ij} = \\\\frac{a_{j}}{B_{ij}}'
     """
     terms = [latex_term(o.name, subscripts(o)) for o in plan.operands]
-    sep = _LATEX_OPS.get(plan.op, " ") if plan.op != "@" else " "
+    sep = BY_SYMBOL[plan.op].latex
     if sep is not None:
         rhs = sep.join(terms)
     else:

@@ -17,7 +17,7 @@ import dataclasses
 import types
 
 from ..shapes import BroadcastError, broadcast_tuples, as_shape
-from ..trace import Execution, Operand, source_lines
+from ..trace import Execution, Operand, char_col, source_lines
 from .api import Rewrite, instrument_or_raise, rewrite_sites
 
 __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
@@ -64,8 +64,7 @@ class _Shapes:
         return None
 
     def char(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def key(self, node) -> tuple:
         return (node.lineno, self.char(node.lineno, node.col_offset) + 1,
