@@ -450,3 +450,17 @@ def test_different_shapes_of_different_ranks_stay_kept():
     f(np.ones(3), np.ones((2, 3)))
     """))
     assert rw.sites[0].reason.startswith("its executions need different explicit forms")
+
+
+def test_each_site_says_its_outcome_as_a_record_not_only_as_text():
+    from broadcasting.rewrite.outcome import Outcome
+    from broadcasting.rewrite.static import rewrite_static
+    src = ("import numpy as np\na = np.ones(3)\nB = np.ones((2, 3))\nC = a * B\nk = 2 * 3\n"
+           "def f(x):\n    return x * x\n")
+    r = bc.rewrite_source(src)
+    outcomes = {s.text: s.outcome for s in r.sites}
+    assert outcomes == {"a * B": Outcome.REWRITTEN, "2 * 3": Outcome.NOT_ARRAYS,
+                        "x * x": Outcome.NEVER_RAN}
+    assert [s.text for s in r.kept] == ["x * x"]  # a product of numbers is no kept product
+    static = rewrite_static("C = a * B\nD = a * E\n", {"a": (3,), "B": (2, 3)})
+    assert [s.outcome for s in static.sites] == [Outcome.REWRITTEN, Outcome.UNKNOWN_SHAPES]

@@ -21,7 +21,9 @@ import libcst as cst
 from ..errors import RewriteError
 from ..explain import explain
 from ..trace import TRACER_NAME, Site, function_source, globals_of, instrument, run_traced
+from .chains import NEVER_RAN
 from .forms import STYLES, Aliases, classify
+from .outcome import NOT_PRODUCTS, Kept, Outcome
 from .transform import ChainRecord, transform
 
 __all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
@@ -37,7 +39,8 @@ class RewriteSite:
     and point at the start of the expression; ``shapes`` are the operand shapes of its first
     recorded execution (None for a non-array operand, ``()`` when it never ran);
     ``replacement`` is the explicit text of the chain it belongs to (None when kept) and
-    ``reason`` says why it was kept (None when rewritten)."""
+    ``reason`` says why it was kept (None when rewritten), ``outcome`` the same as an
+    :class:`Outcome` (for code to decide on)."""
 
     line: int
     col: int
@@ -50,6 +53,7 @@ class RewriteSite:
     executions: int = 0
     chain_shapes: tuple = ()     # shapes of the chain's leaves (() for a number)
     names: tuple = ()            # the leaves' source text
+    outcome: Outcome = Outcome.REWRITTEN
 
     @property
     def rewritten(self) -> bool:
@@ -81,7 +85,7 @@ class Rewrite:
     @property
     def kept(self) -> tuple[RewriteSite, ...]:
         """Sites between arrays that were kept (products of non-arrays are not listed)."""
-        return tuple(s for s in self.sites if not s.rewritten and s.reason not in _NOT_ARRAYS)
+        return tuple(s for s in self.sites if not s.rewritten and s.outcome not in NOT_PRODUCTS)
 
     def diff(self, context: int = 3) -> str:
         """The unified diff from the original to the rewritten program."""
@@ -118,9 +122,6 @@ def markdown_of(rw: Rewrite) -> str:
     for s in rw.kept:
         lines.append(f"- line {s.line}: `{s.text}` kept: {s.reason}")
     return "\n".join(lines)
-
-
-_NOT_ARRAYS = ("not a product between arrays", "a product of 0-d arrays: nothing is broadcast")
 
 
 def _module_aliases(namespace: dict) -> tuple[Aliases, set[str]]:
@@ -201,14 +202,14 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
         if s.op != "*":
             continue
         r = by_site.get(id(s))
-        reason = _unmatched_reason(s) if r is None else r.decision.reason
-        if r is not None and reason and s.ran and not implicit_products([s]):
-            reason = _unmatched_reason(s)  # a kept chain's number * array part: not a product
+        kept = _unmatched(s) if r is None else r.decision.kept
+        if r is not None and kept and s.ran and not implicit_products([s]):
+            kept = _unmatched(s)  # a kept chain's number * array part: not a product
         out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
                                r.replacement if r is not None else None,
-                               reason, "*=" if s.augmented else "*",
+                               kept.message if kept else None, "*=" if s.augmented else "*",
                                r.formula if r is not None else None, len(s.counts),
-                               *_leaf_info(r)))
+                               *_leaf_info(r), kept.outcome if kept else Outcome.REWRITTEN))
     return tuple(out)
 
 
@@ -219,13 +220,14 @@ def _leaf_info(record) -> tuple[tuple, tuple]:
     return shapes, tuple(record.names)
 
 
-def _unmatched_reason(site: Site) -> str:
+def _unmatched(site: Site) -> Kept:
+    """Why a site that no chain record covers is kept."""
     if not site.ran:
-        return "never ran: no shapes were recorded"
+        return NEVER_RAN
     reasons = {classify((e.left, e.right)) for e in site.executions}
     if reasons == {None}:
-        return "not found in the syntax tree"
-    return sorted(r for r in reasons if r)[0]
+        return Kept(Outcome.NOT_FOUND, "not found in the syntax tree")
+    return min((r for r in reasons if r), key=lambda r: r.message)
 
 
 def implicit_products(sites) -> list[Site]:

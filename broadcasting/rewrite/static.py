@@ -19,6 +19,7 @@ import types
 from ..shapes import BroadcastError, broadcast_tuples, as_shape
 from ..trace import Execution, Operand, char_col, source_lines
 from .api import Rewrite, instrument_or_raise, rewrite_sites
+from .outcome import Outcome
 
 __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
 
@@ -119,6 +120,6 @@ def rewrite_static(source: str, shapes: dict, *, style: str = "einops", annotate
           "torch" if style == "torch" else "numpy")
     rw = rewrite_sites(source, sites, _imported(source), style=style, annotate=annotate,
                        filename=filename)
-    fixed = tuple(dataclasses.replace(s, reason=UNKNOWN) if s.reason and s.reason.startswith(
-        "never ran") else s for s in rw.sites)
+    fixed = tuple(dataclasses.replace(s, reason=UNKNOWN, outcome=Outcome.UNKNOWN_SHAPES)
+                  if s.outcome in (Outcome.NEVER_RAN, Outcome.INCOMPLETE) else s for s in rw.sites)
     return dataclasses.replace(rw, sites=fixed)

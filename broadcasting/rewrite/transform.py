@@ -17,6 +17,7 @@ from libcst.metadata import PositionProvider
 from ..trace import Site, source_lines
 from .chains import Decision, decide, ellipsis_formula, formula
 from .forms import Aliases
+from .outcome import Kept, Outcome
 
 __all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline"]
 
@@ -142,7 +143,8 @@ class RewriteTransformer(cst.CSTTransformer):
 
     def _decide(self, sites, inplace) -> Decision:
         if self.fstrings and self._quote() is None:
-            return Decision(None, "inside f-strings nested with both quotes: left as written")
+            return Decision(None, Kept(Outcome.UNSUPPORTED_SYNTAX,
+                                       "inside f-strings nested with both quotes: left as written"))
         return decide(sites, self.style, self.aliases, inplace)
 
     def leave_BinaryOperation(self, original, updated):
