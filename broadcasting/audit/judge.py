@@ -36,7 +36,7 @@ from ..plan import default_names, make_plan
 from ..shapes import STRETCHED, BroadcastError, format_shape
 from ..trace import Site, instrument, run_traced
 from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
-from .source import SourceIndex
+from .source import Alignment, SourceIndex
 from .torch_ops import LOSSES
 
 __all__ = ["audit_sites", "audit_source", "audit_program"]
@@ -134,7 +134,7 @@ def _implicit_labels(ctx, e) -> bool:
     for o in e.plan.operands:
         node = ctx.operand_node(o.position)
         if o.new and node is not None and not ctx.index.makes_axes(node) and \
-                ctx.index.reduction_alignment(node, len(o.shape), labels_only=True) == "misaligned":
+                ctx.index.reduction_alignment(node, len(o.shape), labels_only=True) is Alignment.MISALIGNED:
             return True
     return False
 
@@ -144,8 +144,8 @@ def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
     node = ctx.operand_node(low.position)
     verdict = None if node is None else ctx.index.reduction_alignment(node, len(low.shape))
     if len(e.result_shape) == 2 and ctx.index.is_transpose(ctx.operand_node(1 - low.position)):
-        verdict = {"aligned": "misaligned", "misaligned": "aligned"}.get(verdict)  # (X.T / s).T
-    if verdict != "misaligned":
+        verdict = verdict and verdict.flipped()  # (X.T / s).T
+    if verdict is not Alignment.MISALIGNED:
         return None
     text = ctx.index.segment(node)
     ref = text if ctx.index.name_of(node) else f"({text})"
