@@ -1,10 +1,16 @@
-"""Helpers shared by the test modules (fixtures pytest finds by name)."""
+"""Helpers shared by the test modules (fixtures pytest finds by name), and the folders of
+programs that are data, not test modules: the programs the audit runs (tests/test_audit.py) and
+the rewriter's round trips (tests/test_rewrite_programs.py) must not be executed by pytest (or
+its --doctest-modules import) at collection time."""
 import einops
 import numpy as np
 import pytest
 import torch
 
 from broadcasting.equation import parse_equation
+
+collect_ignore_glob = ["audit_programs/bug_*.py", "audit_programs/clean_*.py",
+                       "rewrite_programs/np_*.py", "rewrite_programs/torch_*.py"]
 
 
 @pytest.fixture
