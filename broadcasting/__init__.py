@@ -6,12 +6,10 @@
 >>> bc.explain((3,), (2, 3)).einsum
 'j,ij->ij'
 """
-from .audit import AuditFinding, audit_source
 from .explain import Explanation, Finding, explain
 from .explicit import einsum, multiply, unbroadcast
 from .jacobian import Jacobian
 from .shapes import BroadcastError, broadcast_shapes
-from .strict import BroadcastWarning, strict
 
 __version__ = "0.1.0"
 
@@ -20,8 +18,11 @@ __all__ = ["broadcast_shapes", "BroadcastError", "explain", "Explanation", "Find
            "load_ipython_extension", "strict", "BroadcastWarning", "audit_source", "AuditFinding",
            "Jacobian"]
 
-#: public names imported on first use (the rewriter needs libcst, slow to import)
-_LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite"}
+#: public names imported on first use, from the feature packages (the rewriter needs libcst,
+#: slow to import; the audit needs the tracer): ``import broadcasting`` loads the core only
+_LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite",
+         "audit_source": "audit", "AuditFinding": "audit", "strict": "audit.strict",
+         "BroadcastWarning": "audit.strict"}
 
 
 def __getattr__(name):

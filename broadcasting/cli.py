@@ -1,9 +1,10 @@
-"""The ``broadcasting`` command: one entry point, one sub-command per module.
+"""The ``broadcasting`` command: the entry point (:func:`main`) and the ``explain`` sub-command.
 
-Each sub-command lives in its own module, which provides ``register(subparsers)``; that
-function adds the parser (with an example in its help) and sets ``run`` to a function
-``run(args) -> int``. Registration imports nothing heavy: torch and libcst are imported by
-``run`` only.
+Every other sub-command lives in its feature package's ``cli`` module (``audit.cli``,
+``corpus.cli``, ``docs.cli``, ``rewrite.cli``), which provides ``register(subparsers)``; that
+function adds the parser (its description comes from ``cli_help``, the one table of help texts)
+and sets ``run`` to a function ``run(args) -> int``. Registration imports nothing heavy: torch
+and libcst are imported by ``run`` only.
 
 Exit codes: 0 ok, 1 a check found a difference, 2 bad input (one line on stderr, no traceback).
 """
@@ -11,31 +12,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import re
 import sys
 
-from .errors import USER_ERRORS
-
-#: sub-command modules, in the order ``--help`` lists them
-COMMANDS = (
-    "broadcasting.cli_explain",
-    "broadcasting.corpus.cli",
-    "broadcasting.cli_audit",
-    "broadcasting.docs.cli",
-    "broadcasting.rewrite.cli",
-)
-
-EPILOG = """examples:
-  broadcasting explain "a(3) * B(2,3)"
-  broadcasting explain "x(2) @ W(2,3)" --json
-  broadcasting rewrite backprop.py -o backprop_explicit.py   # runs the program once
-  broadcasting audit train.py                                # runs the program once
-  broadcasting corpus run
-  broadcasting docs build
-
-`broadcasting COMMAND --help` says more. Exit codes: 0 ok, 1 a check found a difference,
-2 bad input.
-"""
-
+from .cli_help import COMMANDS, EPILOG
+from .cli_help import EXPLAIN as HELP
+from .errors import USER_ERRORS, UsageError
+from .plan import OPS
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     parser.add_argument("--version", action="version", version=f"broadcasting {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(name).register(sub)
+    for command in COMMANDS:
+        importlib.import_module(command.module).register(sub)
     return parser
 
 
@@ -65,3 +49,86 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# -- broadcasting explain ---------------------------------------------------------------------
+
+_OPERATORS = sorted(OPS, key=len, reverse=True)
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*)?\s*\((?P<shape>[^()]*)\)"
+                    r"|(?P<op>" + "|".join(re.escape(o) for o in _OPERATORS) + r"))")
+
+
+def parse_expression(text: str):
+    """``"a(3) * B(2,3)"`` -> (shapes, op, names). Names are optional but all-or-none.
+
+    >>> parse_expression("a(3) * B(2,3)")
+    (((3,), (2, 3)), '*', ('a', 'B'))
+    >>> parse_expression("(3,) + ()")
+    (((3,), ()), '+', None)
+    """
+    pos, shapes, names, ops = 0, [], [], []
+    text = text.strip()
+    expect_operand = True
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or (m.group("op") is not None) == expect_operand:
+            what = "an operand like a(2,3) or (2,3)" if expect_operand else "an operator (* + - / @ …)"
+            raise UsageError(f"cannot read {text!r} at column {pos + 1} ({text[pos:pos + 10]!r}): "
+                             f"expected {what}; example: \"a(3) * B(2,3)\"")
+        if m.group("op"):
+            ops.append(m.group("op"))
+        else:
+            shapes.append(_shape(m.group("shape"), text))
+            names.append(m.group("name"))
+        expect_operand = not expect_operand
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if expect_operand or not shapes:
+        raise UsageError(f"{text!r} ends without an operand; example: \"a(3) * B(2,3)\"")
+    if len(set(ops)) > 1:
+        raise UsageError(f"{text!r} mixes operators {' '.join(sorted(set(ops)))}: explain one "
+                         f"operator at a time, e.g. \"a(3) * B(2,3)\"")
+    given = [n for n in names if n]
+    if given and len(given) != len(names):
+        raise UsageError(f"{text!r} names some operands but not all: name all or none")
+    return tuple(shapes), (ops[0] if ops else "*"), (tuple(names) if given else None)
+
+
+def _shape(body: str, text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in body.split(",")]
+    if parts and parts[-1] == "":
+        parts.pop()
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise UsageError(f"shape ({body}) in {text!r} is not a list of integers; "
+                         f"write sizes like (2, 3) or (3,)") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("explain", help="explain one broadcast in every notation",
+                       description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expression", nargs="+", help='e.g. "a(3) * B(2,3)" (quote it for the shell)')
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.add_argument("--result", metavar="NAME", help="name of the result (default: next letter)")
+    p.add_argument("--svg", metavar="FILE", help="also write the diagram to FILE")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .explain import explain
+    shapes, op, names = parse_expression(" ".join(args.expression))
+    if args.result:
+        names = (names or _default(shapes, op)) + (args.result,)
+    e = explain(*shapes, op=op, names=names)
+    if args.svg:
+        with open(args.svg, "w", encoding="utf-8") as f:
+            f.write(e.svg())
+    print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e))
+    return 0
+
+
+def _default(shapes, op):
+    from .plan import make_plan
+    return tuple(o.name for o in make_plan(shapes, op).operands)

@@ -24,14 +24,13 @@ import hashlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from .ops import BY_SYMBOL
 from .plan import CONTRACTED, PROMOTED, BroadcastPlan, OperandPlan
 from .shapes import NEW, STRETCHED, format_shape
 
 __all__ = ["svg", "DiagramOptions", "panels_of", "Panel", "PanelAxis"]
 
 RESULT = "result"
-
-_OP_GLYPH = {"*": "×", "@": "@", "-": "−", "/": "÷", "<=": "≤", ">=": "≥", "!=": "≠"}
 
 
 @dataclass(frozen=True)
@@ -461,10 +460,6 @@ def _rows_of(blocks, limit: float) -> list[list[int]]:
     return rows
 
 
-def _row_width(blocks, row, first: bool) -> float:
-    return sum(blocks[k].width for k in row) + _GAP * (len(row) - (1 if first else 0))
-
-
 def _fit(plan, panels, opt):
     """Shrink cells until one row fits ``max_width``; otherwise wrap at the default size."""
     cell = float(opt.cell)
@@ -482,7 +477,7 @@ def _fit(plan, panels, opt):
 
 def _glyph(plan: BroadcastPlan, k: int, count: int) -> str:
     """The sign before block ``k``."""
-    return "=" if k == count - 1 else _OP_GLYPH.get(plan.op, plan.op)
+    return "=" if k == count - 1 else BY_SYMBOL[plan.op].glyph
 
 
 def _place(plan, blocks, rows, top: float):

@@ -105,13 +105,27 @@ def findings_of(plan: BroadcastPlan) -> tuple[Finding, ...]:
 
 
 class Explanation:
-    """Every explicit form of one broadcast. Build it with :func:`explain`."""
+    """Every explicit form of one broadcast. Build it with :func:`explain`. Immutable: ``explain``
+    returns the same object for the same shapes.
+
+    >>> e = explain((3,), (2, 3))
+    >>> e.einsum = "x"
+    Traceback (most recent call last):
+    ...
+    AttributeError: an Explanation is immutable: cannot set 'einsum' (explain again instead)
+    """
 
     def __init__(self, plan: BroadcastPlan):
-        self.plan = plan
-        self.op = plan.op
-        self.result_shape = plan.result_shape
-        self.einsum = plan.einsum
+        object.__setattr__(self, "plan", plan)
+        object.__setattr__(self, "op", plan.op)
+        object.__setattr__(self, "result_shape", plan.result_shape)
+        object.__setattr__(self, "einsum", plan.einsum)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"an Explanation is immutable: cannot set {name!r} (explain again instead)")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"an Explanation is immutable: cannot delete {name!r}")
 
     def __repr__(self) -> str:
         ops = f" {self.op} ".join(f"{o.name}{format_shape(o.shape)}" for o in self.plan.operands)
@@ -125,6 +139,23 @@ class Explanation:
     @property
     def shapes(self) -> tuple[tuple[int, ...], ...]:
         return tuple(o.shape for o in self.plan.operands)
+
+    @property
+    def copies(self) -> str:
+        """Which operand is copied along which axes, in one sentence (used by the audit and
+        ``strict``).
+
+        >>> explain((3,), (2, 1)).copies
+        'a is copied along new axis i (2); B is copied along axis j (1 -> 3)'
+        """
+        sizes = self.plan.sizes
+        parts = []
+        for o in self.plan.operands:
+            along = [f"new axis {lab} ({sizes[lab]})" for lab in o.new]
+            along += [f"axis {a.label} (1 -> {sizes[a.label]})" for a in o.axes if a.role == STRETCHED]
+            if along:
+                parts.append(f"{o.name} is copied along {', '.join(along)}")
+        return "; ".join(parts)
 
     @cached_property
     def einops(self) -> str | None:

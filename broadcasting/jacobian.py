@@ -34,7 +34,7 @@ from functools import cached_property
 
 from .backends import backend_for
 from .explicit import einsum as explicit_einsum
-from .notation.index import _latex_term, _subscripts, _text_term
+from .notation.index import latex_term, subscripts, text_term
 from .plan import LABELS, BroadcastPlan, OperandPlan
 from .shapes import BroadcastError, format_shape
 
@@ -108,15 +108,15 @@ class Jacobian:
 
     # --- formulas -----------------------------------------------------------------------
     def _factors(self, term, delta) -> list[str]:
-        out = [term(o.name, _subscripts(o)) for o in self.others]
+        out = [term(o.name, subscripts(o)) for o in self.others]
         return out + [delta(a, b) for a, b in self.deltas]
 
     @cached_property
     def index(self) -> str:
         """``∂h[k]/∂W[i,j] = x[i] δ[j,k]`` (a stretched size-1 axis of an operand is written 0)."""
         r, o = self.plan.result_name, self.operand
-        lhs = f"∂{_text_term(r, self.result_labels)}/∂{_text_term(o.name, _subscripts(o))}"
-        rhs = self._factors(_text_term, lambda a, b: f"δ[{a},{b}]")
+        lhs = f"∂{text_term(r, self.result_labels)}/∂{text_term(o.name, subscripts(o))}"
+        rhs = self._factors(text_term, lambda a, b: f"δ[{a},{b}]")
         return f"{lhs} = {' '.join(rhs) or '1'}"
 
     @cached_property
@@ -128,15 +128,15 @@ class Jacobian:
         '\\\\frac{\\\\partial h_{k}}{\\\\partial W_{ij}} = x_{i} \\\\delta_{jk}'
         """
         r, o = self.plan.result_name, self.operand
-        lhs = (f"\\frac{{\\partial {_latex_term(r, self.result_labels)}}}"
-               f"{{\\partial {_latex_term(o.name, _subscripts(o))}}}")
-        rhs = self._factors(_latex_term, _latex_delta)
+        lhs = (f"\\frac{{\\partial {latex_term(r, self.result_labels)}}}"
+               f"{{\\partial {latex_term(o.name, subscripts(o))}}}")
+        rhs = self._factors(latex_term, _latex_delta)
         return f"{lhs} = {' '.join(rhs) or '1'}"
 
     @cached_property
     def compact_index(self) -> str:
         """The compact form as a formula: ``J[i,j] = x[i]``."""
-        rhs = [_text_term(o.name, _subscripts(o)) for o in self.others]
+        rhs = [text_term(o.name, subscripts(o)) for o in self.others]
         return f"J[{','.join(self.compact_labels)}] = {' '.join(rhs) or '1'}"
 
     @property

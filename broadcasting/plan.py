@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from .shapes import MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, format_shape
+from .labels import AXIS_LABELS, OPERAND_LETTERS, letter_name
+from .ops import ELEMENTWISE, OPS
+from .shapes import MATCH, NEW, STRETCHED, BroadcastError, broadcast_tuples, as_shape, format_shape
 
 __all__ = ["Axis", "OperandPlan", "BroadcastPlan", "make_plan", "ELEMENTWISE_OPS", "OPS",
            "CONTRACTED", "PROMOTED"]
@@ -28,12 +30,9 @@ CONTRACTED = "contracted"
 #: role of the size-1 axis that ``@`` adds to a 1-D operand (and drops from the result)
 PROMOTED = "promoted"
 
-ELEMENTWISE_OPS = ("*", "+", "-", "/", "//", "%", "**", "==", "!=", "<", "<=", ">", ">=",
-                   "&", "|", "^")
-OPS = ELEMENTWISE_OPS + ("@",)
+ELEMENTWISE_OPS = ELEMENTWISE
 
-_LETTERS = "ijklmnopqrstuvwxyzabcdefgh"
-LABELS = _LETTERS + _LETTERS.upper()
+LABELS = AXIS_LABELS
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def default_names(shapes: Sequence[tuple[int, ...]], result_rank: int) -> tuple[
     """``a, B, C``: one letter per operand (capital from rank 2), then the result's."""
     names = []
     for k, shape in enumerate(list(shapes) + [(0,) * result_rank]):
-        letter = "abcdefghklmnopqrstuvwxyz"[k] if k < 24 else f"x{k}"
+        letter = letter_name(k, OPERAND_LETTERS)
         names.append(letter.upper() if len(shape) >= 2 else letter)
     return tuple(names)
 
@@ -199,7 +198,7 @@ def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
 def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
-    result = _broadcast(shapes)
+    result = broadcast_tuples(shapes)
     labels = _labels(len(result))
     all_names = names or default_names(shapes, len(result))
     operands = []
@@ -231,7 +230,7 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
             f"did you mean b.T or a different operand order?")
     lbatch, rbatch = left[:-2], right[:-2]
     try:
-        batch = _broadcast((lbatch, rbatch))
+        batch = broadcast_tuples((lbatch, rbatch))
     except BroadcastError as err:
         raise BroadcastError(f"cannot matmul {format_shape(left)} with {format_shape(right)}: batch "
                              f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from .labels import letter_name
+
 __all__ = [
     "BroadcastError",
     "MATCH",
@@ -60,7 +62,7 @@ def format_shape(shape: Sequence[int]) -> str:
 
 
 def _operand_name(index: int) -> str:
-    return "abcdefghijklmnopqrstuvwxyz"[index] if index < 26 else f"x{index}"
+    return letter_name(index)
 
 
 def _bad(index: int | None, given, why: str) -> BroadcastError:
@@ -123,11 +125,11 @@ def _suggestion(shapes: Sequence[tuple[int, ...]], k: int) -> str:
 
 
 def _fits(shapes: Sequence[tuple[int, ...]]) -> bool:
-    return not isinstance(_combine(tuple(shapes)), _Conflict)
+    return not isinstance(combine_shapes(tuple(shapes)), Conflict)
 
 
 @dataclass(frozen=True)
-class _Conflict:
+class Conflict:
     """Where broadcasting failed: the operand that set the size, the one that clashed, the axis."""
 
     first: int
@@ -136,8 +138,8 @@ class _Conflict:
     sizes: tuple[int, int]
 
 
-def _combine(shapes: tuple[tuple[int, ...], ...]):
-    """The broadcast shape, or a :class:`_Conflict` (no message built: this runs in loops)."""
+def combine_shapes(shapes: tuple[tuple[int, ...], ...]):
+    """The broadcast shape, or a :class:`Conflict` (no message built: this runs in loops)."""
     ndim = max((len(s) for s in shapes), default=0)
     result = [1] * ndim
     owner = [0] * ndim  # which operand set each result size
@@ -150,14 +152,20 @@ def _combine(shapes: tuple[tuple[int, ...], ...]):
             if result[r] == 1:
                 result[r], owner[r] = size, k
                 continue
-            return _Conflict(owner[r], k, r - ndim, (result[r], size))
+            return Conflict(owner[r], k, r - ndim, (result[r], size))
     return tuple(result)
 
 
 @lru_cache(maxsize=4096)
-def _broadcast(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
-    result = _combine(shapes)
-    if isinstance(result, _Conflict):
+def broadcast_tuples(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+    """:func:`broadcast_shapes` of shapes already checked (a tuple of int tuples): the fast
+    path for the plan and the rewriter.
+
+    >>> broadcast_tuples(((3,), (2, 1)))
+    (2, 3)
+    """
+    result = combine_shapes(shapes)
+    if isinstance(result, Conflict):
         j, k = result.first, result.second
         raise BroadcastError(
             f"cannot broadcast operand {j} of shape {format_shape(shapes[j])} with operand {k} "
@@ -179,7 +187,7 @@ def broadcast_shapes(*shapes) -> tuple[int, ...]:
     >>> broadcast_shapes((0,), (1,))
     (0,)
     """
-    return _broadcast(_checked(shapes))
+    return broadcast_tuples(_checked(shapes))
 
 
 def _checked(shapes: Iterable) -> tuple[tuple[int, ...], ...]:
@@ -188,7 +196,7 @@ def _checked(shapes: Iterable) -> tuple[tuple[int, ...], ...]:
 
 @lru_cache(maxsize=4096)
 def _roles(shapes: tuple[tuple[int, ...], ...]) -> tuple[tuple[str, ...], ...]:
-    result = _broadcast(shapes)
+    result = broadcast_tuples(shapes)
     ndim = len(result)
     roles = []
     for shape in shapes:

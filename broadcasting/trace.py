@@ -19,24 +19,25 @@ import ast
 import io
 import operator
 import sys
+import inspect
+import textwrap
+import types
 from dataclasses import dataclass, field
 
-__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "TRACER_NAME"]
+from .errors import RewriteError
+from .ops import OPERATORS
+
+__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "run_traced",
+           "function_source", "globals_of", "source_lines", "char_col", "TRACER_NAME"]
 
 TRACER_NAME = "__bc_trace__"
 
-BINOPS = {ast.Mult: "*", ast.Add: "+", ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//",
-          ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
-          ast.BitXor: "^"}
-COMPARES = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
-FUNCS = {"*": operator.mul, "+": operator.add, "-": operator.sub, "/": operator.truediv,
-         "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "@": operator.matmul,
-         "&": operator.and_, "|": operator.or_, "^": operator.xor, "<": operator.lt,
-         "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
-         "!=": operator.ne}
-IFUNCS = {"*": operator.imul, "+": operator.iadd, "-": operator.isub, "/": operator.itruediv,
-          "//": operator.ifloordiv, "%": operator.imod, "**": operator.ipow, "@": operator.imatmul,
-          "&": operator.iand, "|": operator.ior, "^": operator.ixor}
+#: ``ast`` node class -> operator symbol (from ``ops``), for ``BinOp`` and ``Compare`` nodes
+BINOPS = {getattr(ast, o.ast_node): o.symbol for o in OPERATORS if not o.compare}
+COMPARES = {getattr(ast, o.ast_node): o.symbol for o in OPERATORS if o.compare}
+#: operator symbol -> the ``operator`` function that performs it (and its in-place form)
+FUNCS = {o.symbol: getattr(operator, o.function) for o in OPERATORS}
+IFUNCS = {o.symbol: getattr(operator, o.inplace) for o in OPERATORS if o.inplace}
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,16 @@ class Tracer:
         return f"<Tracer of {len(self.sites)} sites>"
 
 
+def char_col(lines: list[str], line: int, byte_col: int) -> int:
+    """The character column of ``ast``'s UTF-8 byte offset ``byte_col`` on 1-based ``line``.
+
+    >>> char_col(["é = a * b"], 1, 5)
+    4
+    """
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+
 def source_lines(source: str) -> list[str]:
     r"""The lines of ``source`` as Python numbers them, ends kept: split at ``\n``, ``\r\n`` and
     ``\r`` only (``str.splitlines`` also splits at form feeds and ``\u2028``, which Python
@@ -176,8 +187,7 @@ class _Instrument(ast.NodeTransformer):
         self.sites: list[Site] = []
 
     def _char_col(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def _segment(self, node) -> str:
         # as ast.get_source_segment, without re-splitting the whole source for every site
@@ -278,7 +288,67 @@ def trace_source(source: str, namespace: dict | None = None, filename: str = "<t
     """
     code, sites = instrument(source, filename)
     namespace = {} if namespace is None else namespace
-    namespace.setdefault("__name__", "__main__")
-    namespace[TRACER_NAME] = Tracer(sites)  # stays: functions defined by the program use it
-    exec(code, namespace)
+    run_traced(code, sites, namespace)
     return Trace(sites, namespace)
+
+
+def run_traced(code, sites: list[Site], namespace: dict) -> dict:
+    """Run ``code`` (from :func:`instrument`) in ``namespace``, recording into ``sites``: the one
+    place a program runs under the tracer (``trace_source``, the rewriter, the audit, the
+    examples). The tracer stays in the namespace: functions the program defined use it.
+    Exceptions raised by the program propagate unchanged.
+
+    >>> code, sites = instrument("y = 2 * x")
+    >>> run_traced(code, sites, {"x": 3})["y"], sites[0].ran
+    (6, True)
+    """
+    namespace.setdefault("__name__", "__main__")
+    namespace[TRACER_NAME] = Tracer(sites)
+    exec(code, namespace)
+    return namespace
+
+
+# -- the source and globals of a function ----------------------------------------------------
+
+def function_source(fn) -> str:
+    """The source of a Python function, dedented, without its decorators (they ran already;
+    running them again could register or wrap twice). ``RewriteError`` for what has none."""
+    if not isinstance(fn, types.FunctionType):
+        raise RewriteError(f"rewrite_function takes a Python function, not {type(fn).__name__}")
+    if fn.__name__ == "<lambda>":
+        raise RewriteError("rewrite_function cannot take a lambda: its source is not a "
+                           "statement; define it with def")
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as err:
+        raise RewriteError(f"the source of {fn.__qualname__} is not available ({err}); "
+                           f"use rewrite_source on its text") from None
+    return _without_decorators(source)
+
+
+def _without_decorators(source: str) -> str:
+    """``source`` with the decorator lines of its first statement dropped. ``ast`` finds them:
+    cheaper than a libcst parse."""
+    node = ast.parse(source).body[0]
+    if not getattr(node, "decorator_list", None):
+        return source
+    lines = source_lines(source)
+    return "".join(lines[:node.decorator_list[0].lineno - 1] + lines[node.lineno - 1:])
+
+
+def globals_of(fn) -> dict:
+    """A copy of ``fn``'s globals with its closure's bound values added (a snapshot).
+
+    >>> def outer():
+    ...     k = 2
+    ...     return lambda x: k * x
+    >>> globals_of(outer())["k"]
+    2
+    """
+    namespace = dict(fn.__globals__)
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:  # an empty cell: not bound yet
+            pass
+    return namespace

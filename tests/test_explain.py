@@ -233,3 +233,14 @@ def test_matrix_words_use_plain_names():
     mf = bc.explain((3,), (2, 3), names=["dscore_dhact", "dh_dW"]).matrix_form
     assert mf.words == "column j of dh_dW scaled by dscore_dhact[j]"
     assert bc.explain((2, 1), (2, 3)).matrix_form.words == "row i of B scaled by A[i]"
+
+
+def test_an_explanation_cannot_be_changed_by_a_caller():
+    # explain caches its result: a caller's assignment must not reach later calls
+    e = bc.explain((3,), (2, 3))
+    with pytest.raises(AttributeError, match="immutable"):
+        e.einsum = "x"
+    with pytest.raises(AttributeError, match="immutable"):
+        e.result_shape = (1,)
+    assert bc.explain((3,), (2, 3)).einsum == "j,ij->ij"
+    assert bc.explain((3,), (2, 3)).result_shape == (2, 3)

@@ -8,58 +8,15 @@ calls passes ``parse_equation`` (which refuses size-1 broadcasting).
 """
 import textwrap
 
-import einops
+import einops  # noqa: F401  (in the globals of the functions given to rewrite_function)
 import numpy as np
 import pytest
 import torch
 
 import broadcasting as bc
 from broadcasting.errors import RewriteError
-from broadcasting.explicit import parse_equation
 from broadcasting.rewrite import implicit_products, rewrite_source
 from broadcasting.trace import trace_source
-
-
-def _einops_equation(pattern: str) -> str:
-    ins, out = pattern.split("->")
-    return ",".join(t.replace(" ", "") for t in ins.split(",")) + "->" + out.replace(" ", "")
-
-
-@pytest.fixture
-def einsum_calls(monkeypatch):
-    """Record every einsum/outer call and check it never broadcasts a size-1 axis."""
-    calls = []
-    real = {"np": np.einsum, "torch": torch.einsum, "einops": einops.einsum}
-
-    def check(equation, operands):
-        parse_equation(equation, tuple(tuple(x.shape) for x in operands))
-        calls.append(equation)
-
-    def np_einsum(eq, *ops, **kw):
-        check(eq, ops)
-        return real["np"](eq, *ops, **kw)
-
-    def torch_einsum(eq, *ops):
-        check(eq, ops)
-        return real["torch"](eq, *ops)
-
-    def einops_einsum(*args):
-        check(_einops_equation(args[-1]), args[:-1])
-        return real["einops"](*args)
-
-    def outer(lib):
-        def run(u, v):
-            check("i,j->ij", (u, v))
-            return real[lib + "outer"](u, v)
-        return run
-
-    real.update(npouter=np.outer, torchouter=torch.outer)
-    monkeypatch.setattr(np, "outer", outer("np"))
-    monkeypatch.setattr(torch, "outer", outer("torch"))
-    monkeypatch.setattr(np, "einsum", np_einsum)
-    monkeypatch.setattr(torch, "einsum", torch_einsum)
-    monkeypatch.setattr(einops, "einsum", einops_einsum)
-    return calls
 
 
 def _arrays(ns):
@@ -450,3 +407,17 @@ def test_different_shapes_of_different_ranks_stay_kept():
     f(np.ones(3), np.ones((2, 3)))
     """))
     assert rw.sites[0].reason.startswith("its executions need different explicit forms")
+
+
+def test_each_site_says_its_outcome_as_a_record_not_only_as_text():
+    from broadcasting.rewrite.outcome import Outcome
+    from broadcasting.rewrite.static import rewrite_static
+    src = ("import numpy as np\na = np.ones(3)\nB = np.ones((2, 3))\nC = a * B\nk = 2 * 3\n"
+           "def f(x):\n    return x * x\n")
+    r = bc.rewrite_source(src)
+    outcomes = {s.text: s.outcome for s in r.sites}
+    assert outcomes == {"a * B": Outcome.REWRITTEN, "2 * 3": Outcome.NOT_ARRAYS,
+                        "x * x": Outcome.NEVER_RAN}
+    assert [s.text for s in r.kept] == ["x * x"]  # a product of numbers is no kept product
+    static = rewrite_static("C = a * B\nD = a * E\n", {"a": (3,), "B": (2, 3)})
+    assert [s.outcome for s in static.sites] == [Outcome.REWRITTEN, Outcome.UNKNOWN_SHAPES]

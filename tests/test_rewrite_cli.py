@@ -5,7 +5,8 @@ import nbformat
 import numpy as np
 
 from broadcasting.cli import main
-from broadcasting.rewrite.magic import explicit_cell, load_ipython_extension, markdown_of
+from broadcasting.rewrite.api import markdown_of
+from broadcasting.rewrite.magic import explicit_cell, load_ipython_extension
 from broadcasting.rewrite.static import UNKNOWN, rewrite_static
 
 PROGRAM = "import numpy as np\nx = np.arange(3.0)\nW = np.ones((2, 3))\ny = x * W  # keep me\n"

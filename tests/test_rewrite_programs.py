@@ -10,12 +10,10 @@ import io
 import tokenize
 from pathlib import Path
 
-import einops
 import numpy as np
 import pytest
 import torch
 
-from broadcasting.explicit import parse_equation
 from broadcasting.rewrite import implicit_products, rewrite_source
 from broadcasting.trace import trace_source
 
@@ -28,37 +26,6 @@ KEPT = {"np_varying_sites.py": {"x * w"},
         # parameters of rank 2 and 1 go through the same lines: `g * g` multiplies equal
         # shapes ('...' form), `g * clip` broadcasts a 0-d tensor over either rank (kept)
         "torch_adam_clip.py": {"g * clip"}}
-
-
-@pytest.fixture
-def einsum_calls(monkeypatch):
-    """Every einsum/outer call the rewritten program makes, checked by ``parse_equation``."""
-    calls = []
-    real = {"np": np.einsum, "torch": torch.einsum, "einops": einops.einsum,
-            "np.outer": np.outer, "torch.outer": torch.outer}
-
-    def check(equation, operands):
-        parse_equation(equation, tuple(tuple(x.shape) for x in operands))
-        calls.append(equation)
-
-    def wrap(name, to_equation):
-        def run(*args, **kwargs):
-            equation, operands = to_equation(args)
-            check(equation, operands)
-            return real[name](*args, **kwargs)
-        return run
-
-    def einops_equation(args):
-        ins, out = args[-1].split("->")
-        eq = ",".join(t.replace(" ", "") for t in ins.split(",")) + "->" + out.replace(" ", "")
-        return eq, args[:-1]
-
-    monkeypatch.setattr(np, "einsum", wrap("np", lambda a: (a[0], a[1:])))
-    monkeypatch.setattr(torch, "einsum", wrap("torch", lambda a: (a[0], a[1:])))
-    monkeypatch.setattr(einops, "einsum", wrap("einops", einops_equation))
-    monkeypatch.setattr(np, "outer", wrap("np.outer", lambda a: ("i,j->ij", a)))
-    monkeypatch.setattr(torch, "outer", wrap("torch.outer", lambda a: ("i,j->ij", a)))
-    return calls
 
 
 def _arrays(value, path=""):

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import broadcasting as bc
 from broadcasting.errors import UsageError
-from broadcasting.strict import CHECKED, BroadcastWarning, strict
+from broadcasting.audit.strict import CHECKED, BroadcastWarning, strict
 
 a, B = torch.arange(3.0), torch.arange(6.0).reshape(2, 3)
 col = torch.arange(3.0).reshape(3, 1)

@@ -18,7 +18,7 @@ from .base import Backend
 from .numpy_backend import NumpyBackend
 from .torch_backend import TorchBackend
 
-__all__ = ["Backend", "backend_of", "backend_for", "is_array", "NUMPY", "TORCH"]
+__all__ = ["Backend", "backend_of", "backend_for", "NUMPY", "TORCH"]
 
 NUMPY = NumpyBackend()
 TORCH = TorchBackend()
@@ -33,15 +33,6 @@ def backend_of(x: Any) -> Backend | None:
     if torch is not None and isinstance(x, torch.Tensor):
         return TORCH
     return None
-
-
-def is_array(x: Any) -> bool:
-    """True for numpy arrays (not numpy scalars) and torch tensors."""
-    np = sys.modules.get("numpy")
-    if np is not None and isinstance(x, np.ndarray):
-        return True
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def backend_for(operands) -> Backend:

@@ -5,14 +5,7 @@ import argparse
 import json
 import sys
 
-HELP = """The equivalence corpus: generated cases proving numpy, torch and the explicit math
-agree (and recording where numpy and torch do not).
-
-examples:
-  broadcasting corpus run                         # check ./corpus (exit 0 ok, 1 a claim failed, 2 bad corpus)
-  broadcasting corpus run --kind promotion --json
-  broadcasting corpus generate --out /tmp/corpus
-"""
+from ..cli_help import CORPUS as HELP
 
 RUN_HELP = """Re-verify every case of a corpus against numpy, torch, np.einsum, torch.einsum,
 einops.einsum, bc.einsum, an index oracle with no broadcasting, and what the library derives

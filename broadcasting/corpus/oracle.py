@@ -26,10 +26,12 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
+from ..ops import BY_SYMBOL
+
 __all__ = ["OracleMismatch", "IndexMaps", "index_maps", "oracle_value", "oracle_grads", "BINARY"]
 
 #: the elementwise operators of the corpus, applied to same-shape arrays
-BINARY = {"*": operator.mul, "+": operator.add, "-": operator.sub, "/": operator.truediv}
+BINARY = {s: getattr(operator, BY_SYMBOL[s].function) for s in ("*", "+", "-", "/")}
 
 
 class OracleMismatch(ValueError):

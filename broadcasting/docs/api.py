@@ -16,7 +16,7 @@ __all__ = ["MODULES", "api_page", "docstring_markdown"]
 #: the modules documented, in order, with the names each exports (``__all__``)
 MODULES = ("broadcasting", "broadcasting.shapes", "broadcasting.plan", "broadcasting.explain",
            "broadcasting.explicit", "broadcasting.jacobian", "broadcasting.diagram",
-           "broadcasting.rewrite", "broadcasting.audit", "broadcasting.strict",
+           "broadcasting.rewrite", "broadcasting.audit", "broadcasting.audit.strict",
            "broadcasting.notation", "broadcasting.corpus", "broadcasting.examples.backprop",
            "broadcasting.docs")
 
@@ -24,7 +24,7 @@ _RST_LITERAL = re.compile(r"``([^`]+)``")
 _RST_ROLE = re.compile(r":(?:func|class|meth|attr|mod|data):`~?([^`]+)`")
 
 
-def _inline(text: str) -> str:
+def inline_markdown(text: str) -> str:
     text = _RST_ROLE.sub(lambda m: f"`{m.group(1)}`", text)
     return _RST_LITERAL.sub(lambda m: f"`{m.group(1)}`", text)
 
@@ -48,7 +48,7 @@ def docstring_markdown(doc: str | None) -> str:
             out += [code("\n".join(block), "pycon")]
             continue
         if line.rstrip().endswith("::") and k + 1 < len(lines):
-            out.append(_inline(line.rstrip()[:-1]))
+            out.append(inline_markdown(line.rstrip()[:-1]))
             k += 1
             block = []
             while k < len(lines) and (not lines[k].strip() or lines[k].startswith(" ")):
@@ -56,7 +56,7 @@ def docstring_markdown(doc: str | None) -> str:
                 k += 1
             out += ["", code(inspect.cleandoc("\n".join(block)), "text"), ""]
             continue
-        out.append(_inline(line))
+        out.append(inline_markdown(line))
         k += 1
     return "\n".join(out).strip()
 
@@ -81,7 +81,7 @@ def _entry(module: str, name: str, obj) -> list[str]:
             doc = inspect.getdoc(target)
             if doc:
                 sig = "" if isinstance(member, property) else _signature(target)
-                out += [f"- **`{attr}{sig}`** — {_inline(doc.splitlines()[0])}"]
+                out += [f"- **`{attr}{sig}`** — {inline_markdown(doc.splitlines()[0])}"]
         out.append("")
     return out
 

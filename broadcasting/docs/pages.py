@@ -6,12 +6,12 @@ True
 """
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cli_help import COMMANDS
 from ..explain import explain
 from ..shapes import format_shape
 from .markup import code, math_block, md_header, table
@@ -107,14 +107,7 @@ RULE_EXAMPLES = (
 
 def command_help() -> list[tuple[str, str]]:
     """Every sub-command of the ``broadcasting`` command and its ``--help`` description."""
-    from ..cli import build_parser
-    parser = build_parser()
-    out = []
-    for action in parser._subparsers._group_actions:  # argparse keeps sub-parsers here
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                out.append((name, (sub.description or "").strip()))
-    return out
+    return [(c.name, c.description.strip()) for c in COMMANDS]
 
 
 REWRITE_EXAMPLE = """import numpy as np
@@ -192,10 +185,10 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
 
 def _summary(doc: str | None) -> str:
     """The first sentence of a docstring, code spans in Markdown."""
-    from .api import _inline
+    from .api import inline_markdown
     paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
     cut = paragraph.find(". ")
-    return _inline(paragraph if cut < 0 else paragraph[:cut + 1])
+    return inline_markdown(paragraph if cut < 0 else paragraph[:cut + 1])
 
 
 def corpus_page(facts: CorpusFacts) -> str:

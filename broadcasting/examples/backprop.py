@@ -257,21 +257,17 @@ def _operand_structure(operand) -> tuple:
 @lru_cache(maxsize=None)
 def _instrumented(fn):
     """``fn``'s source compiled with every operator site traced (once per function)."""
-    from ..rewrite.api import _function_source
-    from ..trace import instrument
-    return instrument(_function_source(fn), f"<structure of {fn.__qualname__}>")
+    from ..trace import function_source, instrument
+    return instrument(function_source(fn), f"<structure of {fn.__qualname__}>")
 
 
 def _site_structures(fn, args) -> tuple:
     """Run ``fn(*args)`` traced and return, per operator site, the structure of each execution:
     everything the rewriter decides from (the sites' operands), nothing it does not need."""
-    from ..rewrite.api import _globals_of
-    from ..trace import TRACER_NAME, Tracer
+    from ..trace import globals_of, run_traced
     code, template = _instrumented(fn)
     sites = [replace(site, counts={}) for site in template]
-    namespace = _globals_of(fn)
-    namespace[TRACER_NAME] = Tracer(sites)
-    exec(code, namespace)
+    namespace = run_traced(code, sites, globals_of(fn))
     namespace[fn.__name__](*args)
     return tuple(tuple((_operand_structure(e.left), _operand_structure(e.right))
                        for e in site.executions) for site in sites)

@@ -5,19 +5,16 @@ Operands are indexed as the arrays they are: a stretched size-1 axis is written 
 """
 from __future__ import annotations
 
+from ..ops import BY_SYMBOL
 from ..plan import BroadcastPlan, OperandPlan
 
-_TEXT_OPS = {"==": "==", "!=": "!="}
-_LATEX_OPS = {"*": " ", "+": " + ", "-": " - ", "==": " = ", "!=": " \\neq ", "<": " < ",
-              "<=": " \\le ", ">": " > ", ">=": " \\ge ", "&": " \\land ", "|": " \\lor ",
-              "^": " \\oplus ", "%": " \\bmod ", "//": None, "/": None, "**": None}
 
 
-def _subscripts(plan_op: OperandPlan) -> list[str]:
+def subscripts(plan_op: OperandPlan) -> list[str]:
     return [a.label if a.kept else "0" for a in plan_op.axes]
 
 
-def _text_term(name: str, subs) -> str:
+def text_term(name: str, subs) -> str:
     return f"{name}[{','.join(subs)}]" if subs else name
 
 
@@ -32,9 +29,9 @@ def index_formula(plan: BroadcastPlan, result: str | None = None) -> str:
     >>> index_formula(make_plan(((2, 1), (3,)), op="+"))
     'C[i,j] = A[i,0] + b[j]'
     """
-    lhs = _text_term(result or plan.result_name, plan.result_labels)
+    lhs = text_term(result or plan.result_name, plan.result_labels)
     op = "*" if plan.op == "@" else plan.op
-    rhs = f" {op} ".join(_text_term(o.name, _subscripts(o)) for o in plan.operands)
+    rhs = f" {op} ".join(text_term(o.name, subscripts(o)) for o in plan.operands)
     total = "".join(f"Σ_{c} " for c in plan.contracted)
     return f"{lhs} = {total}{rhs}"
 
@@ -50,7 +47,7 @@ def latex_name(name: str) -> str:
     return "\\mathrm{" + name.replace("_", "\\_") + "}"
 
 
-def _latex_term(name: str, subs) -> str:
+def latex_term(name: str, subs) -> str:
     if not subs:
         return latex_name(name)
     sep = "" if all(len(s) == 1 for s in subs) else ","
@@ -68,8 +65,8 @@ def latex_formula(plan: BroadcastPlan) -> str:
     >>> latex_formula(make_plan(((3,), (2, 3)), op="/"))
     'C_{ij} = \\\\frac{a_{j}}{B_{ij}}'
     """
-    terms = [_latex_term(o.name, _subscripts(o)) for o in plan.operands]
-    sep = _LATEX_OPS.get(plan.op, " ") if plan.op != "@" else " "
+    terms = [latex_term(o.name, subscripts(o)) for o in plan.operands]
+    sep = BY_SYMBOL[plan.op].latex
     if sep is not None:
         rhs = sep.join(terms)
     else:
@@ -86,7 +83,7 @@ def latex_formula(plan: BroadcastPlan) -> str:
     if plan.op in ("==", "!=", "<", "<=", ">", ">="):
         rhs = f"[{rhs}]"  # Iverson bracket: 1 where the comparison holds
     total = "".join(f"\\sum_{{{c}}} " for c in plan.contracted)
-    return f"{_latex_term(plan.result_name, plan.result_labels)} = {total}{rhs}"
+    return f"{latex_term(plan.result_name, plan.result_labels)} = {total}{rhs}"
 
 
 def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
@@ -97,21 +94,21 @@ def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
     ('dL/da[j] = Σ_i dL/dC[i,j] * B[i,j]', 'dL/dB[i,j] = dL/dC[i,j] * a[j]')
     """
     out = []
-    grad = _text_term(f"dL/d{plan.result_name}", plan.result_labels)
+    grad = text_term(f"dL/d{plan.result_name}", plan.result_labels)
     for o in plan.operands:
         others_labels = [lab for p in plan.operands if p is not o for lab in p.labels]
         seen = plan.result_labels + (tuple(others_labels) if plan.is_product else ())
         summed = sorted(set(seen) - set(o.labels), key=seen.index)
         total = "".join(f"Σ_{s} " for s in summed)
-        lhs = _text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
+        lhs = text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
         if plan.is_product:
-            others = [_text_term(p.name, _subscripts(p)) for p in plan.operands if p is not o]
+            others = [text_term(p.name, subscripts(p)) for p in plan.operands if p is not o]
             factors = " * ".join([grad] + others)
         elif plan.op in ("+", "-"):
             sign = "-" if plan.op == "-" and o.position > 0 else ""
             factors = sign + grad
         else:
             factors = f"{grad} * ∂{plan.result_name}/∂{o.name}"
-        note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(_subscripts(o))}])"
+        note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(subscripts(o))}])"
         out.append(f"{lhs} = {total}{factors}{note}")
     return tuple(out)

@@ -11,24 +11,23 @@ y = einops.einsum(a, B, "j, i j -> i j")  # y[i,j] = a[j] · B[i,j]
 """
 from __future__ import annotations
 
-import ast
 import difflib
-import inspect
 import linecache
-import sys
-import textwrap
 import types
 from dataclasses import dataclass
 
 import libcst as cst
 
 from ..errors import RewriteError
-from ..trace import Site, instrument, source_lines, trace_source
+from ..explain import explain
+from ..trace import TRACER_NAME, Site, function_source, globals_of, instrument, run_traced
+from .chains import NEVER_RAN
 from .forms import STYLES, Aliases, classify
-from .transform import ChainRecord, fill_placeholders, transform
+from .outcome import NOT_PRODUCTS, Kept, Outcome
+from .transform import ChainRecord, transform
 
 __all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
-           "implicit_products", "syntax_check"]
+           "implicit_products", "instrument_or_raise", "markdown_of"]
 
 _IMPORTS = {"einops": ("einops", "import einops"), "numpy": ("np", "import numpy as np"),
             "torch": ("torch", "import torch")}
@@ -40,7 +39,8 @@ class RewriteSite:
     and point at the start of the expression; ``shapes`` are the operand shapes of its first
     recorded execution (None for a non-array operand, ``()`` when it never ran);
     ``replacement`` is the explicit text of the chain it belongs to (None when kept) and
-    ``reason`` says why it was kept (None when rewritten)."""
+    ``reason`` says why it was kept (None when rewritten), ``outcome`` the same as an
+    :class:`Outcome` (for code to decide on)."""
 
     line: int
     col: int
@@ -53,6 +53,7 @@ class RewriteSite:
     executions: int = 0
     chain_shapes: tuple = ()     # shapes of the chain's leaves (() for a number)
     names: tuple = ()            # the leaves' source text
+    outcome: Outcome = Outcome.REWRITTEN
 
     @property
     def rewritten(self) -> bool:
@@ -84,7 +85,7 @@ class Rewrite:
     @property
     def kept(self) -> tuple[RewriteSite, ...]:
         """Sites between arrays that were kept (products of non-arrays are not listed)."""
-        return tuple(s for s in self.sites if not s.rewritten and s.reason not in _NOT_ARRAYS)
+        return tuple(s for s in self.sites if not s.rewritten and s.outcome not in NOT_PRODUCTS)
 
     def diff(self, context: int = 3) -> str:
         """The unified diff from the original to the rewritten program."""
@@ -97,11 +98,30 @@ class Rewrite:
                 f"sites rewritten, {len(self.kept)} array products kept>")
 
     def _repr_markdown_(self) -> str:
-        from .magic import markdown_of
         return markdown_of(self)
 
 
-_NOT_ARRAYS = ("not a product between arrays", "a product of 0-d arrays: nothing is broadcast")
+def _site_markdown(site) -> list[str]:
+    out = [f"- line {site.line}: `{site.text}`"]
+    if site.chain_shapes:
+        e = explain(*site.chain_shapes, names=tuple(site.names))
+        out.append(f"  $${e.latex}$$")
+    out.append(f"  einsum `{site.replacement}`")
+    return out
+
+
+def markdown_of(rw: Rewrite) -> str:
+    """The rewritten source as a code block, then one item per rewritten chain (with its
+    formula in LaTeX), then the products kept and why."""
+    lines = ["**explicit cell**", "```python", rw.source.rstrip("\n"), "```"]
+    chains = {}
+    for s in rw.rewritten:
+        chains.setdefault(s.replacement, s)  # one item per chain: its outermost site
+    for site in chains.values():
+        lines += _site_markdown(site)
+    for s in rw.kept:
+        lines.append(f"- line {s.line}: `{s.text}` kept: {s.reason}")
+    return "\n".join(lines)
 
 
 def _module_aliases(namespace: dict) -> tuple[Aliases, set[str]]:
@@ -116,10 +136,11 @@ def _module_aliases(namespace: dict) -> tuple[Aliases, set[str]]:
     return Aliases(names["einops"], names["numpy"], names["torch"]), missing
 
 
-def syntax_check(source: str, filename: str = "<source>") -> None:
-    """Raise :class:`RewriteError` ``file:line:col: syntax error: …`` if ``source`` does not parse."""
+def instrument_or_raise(source: str, filename: str = "<source>"):
+    """``trace.instrument``, a syntax error raised as :class:`RewriteError` (the one parse of
+    ``source`` by ``ast``; libcst parses it once more to rewrite it)."""
     try:
-        compile(source, filename, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+        return instrument(source, filename)
     except SyntaxError as err:
         raise RewriteError(f"{filename}:{err.lineno}:{err.offset}: syntax error: {err.msg}") from None
 
@@ -138,10 +159,10 @@ def rewrite_source(source: str, namespace: dict | None = None, *, style: str = "
     z = np.einsum("j,i->ij", np.ones(3), np.ones((2, 1))[:, 0])  # z[i,j] = np.ones(3)[j] · np.ones((2, 1))[i,0]
     """
     _check_style(style)
-    syntax_check(source, filename)
+    code, sites = instrument_or_raise(source, filename)
     namespace = {} if namespace is None else namespace
-    trace = trace_source(source, namespace, filename)
-    return rewrite_sites(source, trace.sites, namespace, style=style, annotate=annotate,
+    run_traced(code, sites, namespace)
+    return rewrite_sites(source, sites, namespace, style=style, annotate=annotate,
                          filename=filename)
 
 
@@ -158,48 +179,13 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
     if not implicit_products(sites):  # nothing to do: not even parsed, byte for byte
         return Rewrite(source, source, _site_records(sites, []), style, filename)
     aliases, missing = _module_aliases(namespace or {})
+    imports = {lib: _IMPORTS[lib][1] for lib in missing} if add_imports else {}
     try:
-        module, records, placeholders = transform(source, sites, style, aliases, annotate)
+        new, records = transform(source, sites, style, aliases, annotate, imports)
     except cst.ParserSyntaxError as err:
         raise RewriteError(f"{filename}:{err.raw_line}:{err.raw_column + 1}: syntax error: "
                            f"{err.message}") from None
-    new = source
-    if module is not None:
-        used = {lib for r in records if r.decision.rewritten for lib in r.decision.form.libraries}
-        if add_imports:
-            module = _add_imports(module, sorted(used & missing))
-        new = fill_placeholders(module.code, placeholders)
-        for r in records:  # a chain's text may hold the placeholder of a chain nested in it
-            if r.replacement is not None:
-                r.replacement = fill_placeholders(r.replacement, placeholders)
     return Rewrite(source, new, _site_records(sites, records), style, filename)
-
-
-def _add_imports(module: cst.Module, libraries) -> cst.Module:
-    if not libraries:
-        return module
-    lines = [cst.parse_statement(_IMPORTS[lib][1] + "\n") for lib in libraries]
-    body = list(module.body)
-    at = 0
-    while at < len(body) and _is_header(body[at], at):
-        at += 1
-    if at < len(body) and at == 0 and body[0].leading_lines:
-        first = body[0]
-        lines[0] = lines[0].with_changes(leading_lines=first.leading_lines)
-        body[0] = first.with_changes(leading_lines=())
-    return module.with_changes(body=body[:at] + lines + body[at:])
-
-
-def _is_header(statement, position: int) -> bool:
-    """The module docstring and ``from __future__`` imports stay first."""
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    small = statement.body[0]
-    if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) \
-            and small.module.value == "__future__":
-        return True
-    return position == 0 and isinstance(small, cst.Expr) and isinstance(
-        small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _shapes_of(site: Site) -> tuple:
@@ -216,14 +202,14 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
         if s.op != "*":
             continue
         r = by_site.get(id(s))
-        reason = _unmatched_reason(s) if r is None else r.decision.reason
-        if r is not None and reason and s.ran and not implicit_products([s]):
-            reason = _unmatched_reason(s)  # a kept chain's number * array part: not a product
+        kept = _unmatched(s) if r is None else r.decision.kept
+        if r is not None and kept and s.ran and not implicit_products([s]):
+            kept = _unmatched(s)  # a kept chain's number * array part: not a product
         out.append(RewriteSite(s.line, s.col, s.text, _shapes_of(s),
                                r.replacement if r is not None else None,
-                               reason, "*=" if s.augmented else "*",
+                               kept.message if kept else None, "*=" if s.augmented else "*",
                                r.formula if r is not None else None, len(s.counts),
-                               *_leaf_info(r)))
+                               *_leaf_info(r), kept.outcome if kept else Outcome.REWRITTEN))
     return tuple(out)
 
 
@@ -234,13 +220,14 @@ def _leaf_info(record) -> tuple[tuple, tuple]:
     return shapes, tuple(record.names)
 
 
-def _unmatched_reason(site: Site) -> str:
+def _unmatched(site: Site) -> Kept:
+    """Why a site that no chain record covers is kept."""
     if not site.ran:
-        return "never ran: no shapes were recorded"
+        return NEVER_RAN
     reasons = {classify((e.left, e.right)) for e in site.executions}
     if reasons == {None}:
-        return "not found in the syntax tree"
-    return sorted(r for r in reasons if r)[0]
+        return Kept(Outcome.NOT_FOUND, "not found in the syntax tree")
+    return min((r for r in reasons if r), key=lambda r: r.message)
 
 
 def implicit_products(sites) -> list[Site]:
@@ -248,6 +235,7 @@ def implicit_products(sites) -> list[Site]:
     least one has an axis: exactly the products the rewriter makes explicit.
 
     >>> import numpy as np
+    >>> from broadcasting.trace import trace_source
     >>> t = trace_source("y = a * b\\nz = a * 2.0", {"a": np.ones(3), "b": np.ones(3)})
     >>> [s.text for s in implicit_products(t.sites)]
     ['a * b']
@@ -262,40 +250,6 @@ def implicit_products(sites) -> list[Site]:
 
 
 # -- functions ------------------------------------------------------------------------------
-
-def _function_source(fn) -> str:
-    if not isinstance(fn, types.FunctionType):
-        raise RewriteError(f"rewrite_function takes a Python function, not {type(fn).__name__}")
-    if fn.__name__ == "<lambda>":
-        raise RewriteError("rewrite_function cannot take a lambda: its source is not a "
-                           "statement; define it with def")
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError) as err:
-        raise RewriteError(f"the source of {fn.__qualname__} is not available ({err}); "
-                           f"use rewrite_source on its text") from None
-    return _without_decorators(source)
-
-
-def _without_decorators(source: str) -> str:
-    """The function's source with its decorator lines dropped (they ran already; running them
-    again could register or wrap twice). ``ast`` finds them: cheaper than a libcst parse."""
-    node = ast.parse(source).body[0]
-    if not getattr(node, "decorator_list", None):
-        return source
-    lines = source_lines(source)
-    return "".join(lines[:node.decorator_list[0].lineno - 1] + lines[node.lineno - 1:])
-
-
-def _globals_of(fn) -> dict:
-    namespace = dict(fn.__globals__)
-    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
-        try:
-            namespace[name] = cell.cell_contents
-        except ValueError:  # an empty cell: not bound yet
-            pass
-    return namespace
-
 
 _COUNTER = [0]
 
@@ -316,12 +270,10 @@ def rewrite_function(fn, *args, style: str = "einops", annotate: bool = True, **
     (2, 3)
     """
     _check_style(style)
-    source = _function_source(fn)
-    namespace = _globals_of(fn)
+    source = function_source(fn)
+    namespace = globals_of(fn)
     code, sites = instrument(source, f"<traced {fn.__qualname__}>")
-    from ..trace import TRACER_NAME, Tracer
-    namespace[TRACER_NAME] = Tracer(sites)
-    exec(code, namespace)  # defines the traced copy
+    run_traced(code, sites, namespace)  # defines the traced copy
     namespace[fn.__name__](*args, **kwargs)
     namespace.pop(TRACER_NAME, None)
     rw = rewrite_sites(source, sites, namespace, style=style, annotate=annotate,
@@ -339,7 +291,3 @@ def _compile_function(fn, rw: Rewrite, namespace: dict):
     new.__defaults__, new.__kwdefaults__ = fn.__defaults__, fn.__kwdefaults__
     new.source, new.rewrite = rw.source, rw
     return new
-
-
-if sys.version_info < (3, 10):  # pragma: no cover
-    raise ImportError("broadcasting.rewrite needs Python 3.10+")

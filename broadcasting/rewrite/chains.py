@@ -18,23 +18,25 @@ import re
 from dataclasses import dataclass
 
 from ..explain import explain
-from ..shapes import BroadcastError, _broadcast
+from ..shapes import BroadcastError, broadcast_tuples
 from ..trace import Operand, Site
 from .forms import Aliases, Form, build_ellipsis_form, build_form
+from .outcome import Kept, Outcome
 
-__all__ = ["Decision", "chain_runs", "decide", "formula", "ellipsis_formula"]
+__all__ = ["Decision", "chain_runs", "decide", "formula", "ellipsis_formula", "NEVER_RAN"]
 
 #: more runs than this in one chain are not enumerated (the chain is kept)
 MAX_RUNS = 256
+NEVER_RAN = Kept(Outcome.NEVER_RAN, "never ran: no shapes were recorded")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What happens to one chain: its form (None when kept), the reason it is kept, the leaf
-    operands of its first run, and the index formula's template."""
+    """What happens to one chain: its form (None when kept), why it is kept (None when
+    rewritten), the leaf operands of its first run, and the index formula's template."""
 
     form: Form | None
-    reason: str | None
+    kept: Kept | None
     leaves: tuple[Operand, ...] = ()
     runs: int = 0
     ellipsis: bool = False  # the form is the '...' one (equal shapes, ranks vary by run)
@@ -43,13 +45,21 @@ class Decision:
     def rewritten(self) -> bool:
         return self.form is not None
 
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.REWRITTEN if self.kept is None else self.kept.outcome
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.kept is None else self.kept.message
+
 
 def _result(leaves) -> Operand:
     arrays = [o for o in leaves if o.is_array]
     if not arrays:
         return Operand("number", "number")
     try:
-        shape = _broadcast(tuple(o.shape for o in arrays))
+        shape = broadcast_tuples(tuple(o.shape for o in arrays))
     except BroadcastError:
         return Operand("other", "error")
     return Operand(arrays[0].kind, "array", shape)
@@ -80,14 +90,16 @@ def _describe(run) -> str:
 def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = False) -> Decision:
     """The decision for one chain (sites innermost first)."""
     if not sites[-1].ran:
-        return Decision(None, "never ran: no shapes were recorded")
+        return Decision(None, NEVER_RAN)
     runs = chain_runs(sites)
     if runs is None:
-        return Decision(None, f"more than {MAX_RUNS} different operand patterns")
+        return Decision(None, Kept(Outcome.TOO_MANY_PATTERNS,
+                                   f"more than {MAX_RUNS} different operand patterns"))
     if not runs:
-        return Decision(None, "never ran to the end: no complete execution was recorded")
+        return Decision(None, Kept(Outcome.INCOMPLETE,
+                                   "never ran to the end: no complete execution was recorded"))
     forms = [build_form(run, style, aliases, inplace) for run in runs]
-    reasons = {f for f in forms if isinstance(f, str)}
+    reasons = {f for f in forms if isinstance(f, Kept)}
     texts = {f.render(_names(len(runs[0]))) for f in forms if isinstance(f, Form)}
     if reasons and not texts and len(reasons) == 1:
         return Decision(None, reasons.pop(), tuple(runs[0]), len(runs))
@@ -96,7 +108,8 @@ def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = Fals
         if form is not None:
             return Decision(form, None, tuple(runs[0]), len(runs), ellipsis=True)
         seen = "; ".join(_describe(r) for r in runs[:4])
-        return Decision(None, f"its executions need different explicit forms ({seen})",
+        return Decision(None, Kept(Outcome.MIXED_FORMS,
+                                   f"its executions need different explicit forms ({seen})"),
                         tuple(runs[0]), len(runs))
     return Decision(forms[0], None, tuple(runs[0]), len(runs))
 

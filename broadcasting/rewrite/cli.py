@@ -10,25 +10,7 @@ from pathlib import Path
 
 from ..errors import RewriteError, UsageError
 
-HELP = """Rewrite a Python file or a Jupyter notebook so that every implicit broadcasting
-product between arrays (`a * B`) becomes an explicit einsum, with the index formula as a
-comment. Comments and formatting are kept.
-
-THE PROGRAM IS EXECUTED, once, to learn the shapes and dtypes of the operands of every `*`
-(a notebook's code cells run in order in one namespace). Run it only on code you trust, or
-use --no-exec with --shape to rewrite from shapes you give, without running anything.
-
-The rewritten program is printed unless -o or --in-place is given; the input file is never
-modified without --in-place (then it is replaced atomically). Exit codes: 0 ok, 1 the
-program raised (its traceback is shown, nothing is written), 2 bad input (syntax error, ...).
-
-examples:
-  broadcasting rewrite backprop.py
-  broadcasting rewrite backprop.py --style torch -o backprop_explicit.py
-  broadcasting rewrite notebook.ipynb -o notebook_explicit.ipynb
-  broadcasting rewrite model.py --in-place --no-annotate
-  broadcasting rewrite step.py --no-exec --shape x=2 --shape W=2,3
-"""
+from ..cli_help import REWRITE as HELP
 
 
 def register(sub) -> None:
@@ -76,7 +58,7 @@ def _program_traceback(err: BaseException, filename: str) -> str:
 
 
 def _rewrite_python(args, path: Path):
-    from .api import rewrite_source, syntax_check
+    from .api import rewrite_source
     from .static import parse_shape_option, rewrite_static
     source = _read(path)
     annotate = not args.no_annotate
@@ -84,7 +66,6 @@ def _rewrite_python(args, path: Path):
         shapes = dict(parse_shape_option(s) for s in args.shape)
         rw = rewrite_static(source, shapes, style=args.style, annotate=annotate, filename=str(path))
         return rw.source, [rw]
-    syntax_check(source, str(path))
     namespace = {"__name__": "__main__", "__file__": str(path)}
     rw = rewrite_source(source, namespace, style=args.style, annotate=annotate, filename=str(path))
     return rw.source, [rw]

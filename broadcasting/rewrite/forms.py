@@ -24,6 +24,7 @@ from ..notation import einops_pattern
 from ..plan import make_plan
 from ..shapes import BroadcastError
 from ..trace import Operand
+from .outcome import Kept, Outcome
 from .probes import probe, run_probe
 
 __all__ = ["Aliases", "Arg", "Form", "build_form", "build_ellipsis_form", "STYLES"]
@@ -116,27 +117,29 @@ def _placeholders(n: int) -> list[str]:
 _PLAIN = {"numpy": ("ndarray",), "torch": ("Tensor", "Parameter", "Buffer")}
 
 
-def classify(leaves) -> str | None:
+def classify(leaves) -> Kept | None:
     """Why a chain with these leaves is not an implicit array product (None if it is)."""
     arrays = [o for o in leaves if o.is_array]
     if len(arrays) < 2:
-        return "not a product between arrays"
+        return Kept(Outcome.NOT_ARRAYS, "not a product between arrays")
     for o in leaves:
         if o.kind == "other":
-            return f"an operand is a {o.type_name}, not an array or a number"
+            return Kept(Outcome.UNSUPPORTED_OPERAND,
+                        f"an operand is a {o.type_name}, not an array or a number")
     for o in arrays:
         if o.type_name not in _PLAIN[o.kind]:
-            return (f"an operand is a {o.type_name} (an array subclass whose `*` an einsum "
-                    f"would not keep: np.matrix multiplies matrices, a masked array keeps its mask)")
+            return Kept(Outcome.UNSUPPORTED_OPERAND,
+                        f"an operand is a {o.type_name} (an array subclass whose `*` an einsum "
+                        f"would not keep: np.matrix multiplies matrices, a masked array keeps its mask)")
     if all(len(o.shape) == 0 for o in arrays):
-        return "a product of 0-d arrays: nothing is broadcast"
+        return Kept(Outcome.SCALARS, "a product of 0-d arrays: nothing is broadcast")
     if len({o.kind for o in arrays}) > 1:
-        return "mixes numpy arrays and torch tensors"
+        return Kept(Outcome.MIXED_LIBRARIES, "mixes numpy arrays and torch tensors")
     return None
 
 
 def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
-    """The :class:`Form` of a chain with these leaf operands, or a reason (str) to keep it."""
+    """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`)."""
     why = classify(leaves)
     if why:
         return why
@@ -147,7 +150,7 @@ def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
     try:
         plan = make_plan(tuple(leaves[k].shape for k in arrays))
     except BroadcastError as err:
-        return f"the shapes do not broadcast: {err}"
+        return Kept(Outcome.NOT_BROADCASTABLE, f"the shapes do not broadcast: {err}")
     suffixes = [_index(p, library) + (".clone()" if inplace and k == 0 and library == "torch" else "")
                 for k, p in zip(arrays, plan.operands)]
     func, pattern, first, libs = _call(style, library, plan, suffixes, aliases)
@@ -157,8 +160,8 @@ def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
 
 def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
     """The ``'...'`` form of a chain whose array leaves all have one and the same shape (so
-    nothing is broadcast, whatever the rank): ``einsum(a, b, "..., ... -> ...")``; a reason
-    (str) to keep it otherwise. It covers executions of different ranks with one text.
+    nothing is broadcast, whatever the rank): ``einsum(a, b, "..., ... -> ...")``; why it is
+    kept (:class:`Kept`) otherwise. It covers executions of different ranks with one text.
 
     >>> from broadcasting.trace import Operand
     >>> g = Operand("torch", "Tensor", (3, 3), "torch.float32")
@@ -172,7 +175,8 @@ def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = Fa
     leaves = tuple(leaves)
     arrays = [k for k, o in enumerate(leaves) if o.is_array]
     if len({leaves[k].shape for k in arrays}) > 1:
-        return "its operands have different shapes: '...' would broadcast them"
+        return Kept(Outcome.DIFFERENT_SHAPES,
+                    "its operands have different shapes: '...' would broadcast them")
     numbers = tuple(k for k, o in enumerate(leaves) if not o.is_array)
     library = leaves[arrays[0]].kind
     clone = ".clone()" if inplace and library == "torch" else ""

@@ -14,38 +14,14 @@ from __future__ import annotations
 
 import shlex
 
-from ..explain import explain
-from .api import Rewrite, rewrite_source
+from .api import Rewrite, markdown_of, rewrite_source
 
-__all__ = ["explicit_cell", "markdown_of", "load_ipython_extension"]
+__all__ = ["explicit_cell", "load_ipython_extension"]
 
 
 def explicit_cell(cell: str, namespace: dict, style: str = "einops", annotate: bool = True) -> Rewrite:
     """Run ``cell`` in ``namespace`` (traced) and return its :class:`Rewrite`."""
     return rewrite_source(cell, namespace, style=style, annotate=annotate, filename="<cell>")
-
-
-def _site_markdown(site) -> list[str]:
-    out = [f"- line {site.line}: `{site.text}`"]
-    if site.chain_shapes:
-        e = explain(*site.chain_shapes, names=tuple(site.names))
-        out.append(f"  $${e.latex}$$")
-    out.append(f"  einsum `{site.replacement}`")
-    return out
-
-
-def markdown_of(rw: Rewrite) -> str:
-    """The rewritten source as a code block, then one item per rewritten chain (with its
-    formula in LaTeX), then the products kept and why."""
-    lines = ["**explicit cell**", "```python", rw.source.rstrip("\n"), "```"]
-    chains = {}
-    for s in rw.rewritten:
-        chains.setdefault(s.replacement, s)  # one item per chain: its outermost site
-    for site in chains.values():
-        lines += _site_markdown(site)
-    for s in rw.kept:
-        lines.append(f"- line {s.line}: `{s.text}` kept: {s.reason}")
-    return "\n".join(lines)
 
 
 def _parse(line: str):

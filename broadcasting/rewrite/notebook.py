@@ -18,8 +18,8 @@ import copy
 import re
 import types
 
-from ..trace import TRACER_NAME, Tracer, instrument
-from .api import Rewrite, rewrite_sites, syntax_check
+from ..trace import run_traced
+from .api import Rewrite, instrument_or_raise, rewrite_sites
 
 __all__ = ["rewrite_notebook", "read_notebook", "write_notebook", "runnable"]
 
@@ -54,10 +54,8 @@ def rewrite_notebook(nb, namespace: dict | None = None, *, style: str = "einops"
     for k, cell in enumerate(cells):
         plain, magic = runnable(cell.source)
         filename = f"{name}[cell {k + 1}]"
-        syntax_check(plain, filename)
-        code, sites = instrument(plain, filename)
-        namespace[TRACER_NAME] = Tracer(sites)
-        exec(code, namespace)
+        code, sites = instrument_or_raise(plain, filename)
+        run_traced(code, sites, namespace)
         traced.append((cell, sites, magic, filename))
     new = copy.deepcopy(nb)
     new_cells = [c for c in new.cells if c.cell_type == "code"]

@@ -16,9 +16,10 @@ import ast
 import dataclasses
 import types
 
-from ..shapes import BroadcastError, _broadcast, as_shape
-from ..trace import Execution, Operand, instrument, source_lines
-from .api import Rewrite, rewrite_sites, syntax_check
+from ..shapes import BroadcastError, broadcast_tuples, as_shape
+from ..trace import Execution, Operand, char_col, source_lines
+from .api import Rewrite, instrument_or_raise, rewrite_sites
+from .outcome import Outcome
 
 __all__ = ["rewrite_static", "parse_shape_option", "UNKNOWN"]
 
@@ -64,8 +65,7 @@ class _Shapes:
         return None
 
     def char(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def key(self, node) -> tuple:
         return (node.lineno, self.char(node.lineno, node.col_offset) + 1,
@@ -79,7 +79,7 @@ def _product(left, right) -> Operand | None:
     if not arrays:
         return left
     try:
-        shape = _broadcast(tuple(o.shape for o in arrays))
+        shape = broadcast_tuples(tuple(o.shape for o in arrays))
     except BroadcastError:
         return None
     return Operand(arrays[0].kind, arrays[0].type_name, shape, None)
@@ -115,12 +115,11 @@ def rewrite_static(source: str, shapes: dict, *, style: str = "einops", annotate
                    filename: str = "<source>") -> Rewrite:
     """Rewrite from given shapes without running anything. Operands are numpy arrays unless
     ``style="torch"``."""
-    syntax_check(source, filename)
-    _, sites = instrument(source, filename)
+    _, sites = instrument_or_raise(source, filename)
     _fill(source, sites, {k: as_shape(v) for k, v in shapes.items()},
           "torch" if style == "torch" else "numpy")
     rw = rewrite_sites(source, sites, _imported(source), style=style, annotate=annotate,
                        filename=filename)
-    fixed = tuple(dataclasses.replace(s, reason=UNKNOWN) if s.reason and s.reason.startswith(
-        "never ran") else s for s in rw.sites)
+    fixed = tuple(dataclasses.replace(s, reason=UNKNOWN, outcome=Outcome.UNKNOWN_SHAPES)
+                  if s.outcome in (Outcome.NEVER_RAN, Outcome.INCOMPLETE) else s for s in rw.sites)
     return dataclasses.replace(rw, sites=fixed)

@@ -17,6 +17,7 @@ from libcst.metadata import PositionProvider
 from ..trace import Site, source_lines
 from .chains import Decision, decide, ellipsis_formula, formula
 from .forms import Aliases
+from .outcome import Kept, Outcome
 
 __all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline"]
 
@@ -142,7 +143,8 @@ class RewriteTransformer(cst.CSTTransformer):
 
     def _decide(self, sites, inplace) -> Decision:
         if self.fstrings and self._quote() is None:
-            return Decision(None, "inside f-strings nested with both quotes: left as written")
+            return Decision(None, Kept(Outcome.UNSUPPORTED_SYNTAX,
+                                       "inside f-strings nested with both quotes: left as written"))
         return decide(sites, self.style, self.aliases, inplace)
 
     def leave_BinaryOperation(self, original, updated):
@@ -362,10 +364,12 @@ def one_newline(source: str) -> str:
     return newline.join(lines)
 
 
-def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool):
-    """Rewrite ``source`` given its traced sites. Returns ``(new module, chain records,
-    placeholders)``; the module is ``None`` when nothing was rewritten. Generate its code, then
-    ``fill_placeholders``."""
+def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool,
+              imports: dict[str, str] | None = None) -> tuple[str, list[ChainRecord]]:
+    """Rewrite ``source`` given its traced sites: ``(the finished source, chain records)``, the
+    records' replacement texts filled in. ``imports``: library -> import statement, added
+    (after a docstring and ``__future__`` imports) for the libraries the emitted code uses.
+    The source comes back unchanged when nothing was rewritten."""
     module = cst.parse_module(one_newline(source))
     products = [s for s in sites if s.op == "*"]
     lines = [line.rstrip("\r\n") for line in source_lines(source)]
@@ -377,5 +381,37 @@ def transform(source: str, sites: list[Site], style: str, aliases: Aliases, anno
         new = wrapper.visit(tr)
     records = list(tr.chains.values())
     if not any(r.decision.rewritten for r in records):
-        return None, records, {}
-    return new, records, tr.placeholders
+        return source, records
+    used = {lib for r in records if r.decision.rewritten for lib in r.decision.form.libraries}
+    new = _add_imports(new, [imports[lib] for lib in sorted(used & set(imports or ()))])
+    for r in records:  # a chain's text may hold the placeholder of a chain nested in it
+        if r.replacement is not None:
+            r.replacement = fill_placeholders(r.replacement, tr.placeholders)
+    return fill_placeholders(new.code, tr.placeholders), records
+
+
+def _add_imports(module: cst.Module, statements: list[str]) -> cst.Module:
+    if not statements:
+        return module
+    lines = [cst.parse_statement(text + "\n") for text in statements]
+    body = list(module.body)
+    at = 0
+    while at < len(body) and _is_header(body[at], at):
+        at += 1
+    if at < len(body) and at == 0 and body[0].leading_lines:
+        first = body[0]
+        lines[0] = lines[0].with_changes(leading_lines=first.leading_lines)
+        body[0] = first.with_changes(leading_lines=())
+    return module.with_changes(body=body[:at] + lines + body[at:])
+
+
+def _is_header(statement, position: int) -> bool:
+    """The module docstring and ``from __future__`` imports stay first."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) \
+            and small.module.value == "__future__":
+        return True
+    return position == 0 and isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString))

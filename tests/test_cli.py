@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from broadcasting.cli import main
-from broadcasting.cli_explain import parse_expression
+from broadcasting.cli import parse_expression
 
 
 def run(*args):

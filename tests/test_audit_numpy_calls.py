@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from broadcasting.audit import audit_source
-from broadcasting.audit_numpy import NUMPY_CHECKED, NumpyCalls, names_checked
-from broadcasting.audit_torch import CallRecord
+from broadcasting.audit.numpy_calls import NUMPY_CHECKED, NumpyCalls, names_checked
+from broadcasting.audit.calls import CallRecord
 
 
 def _run(src, filename="<prog>"):

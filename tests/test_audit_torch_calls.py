@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from broadcasting.audit import audit_source
-from broadcasting.audit_torch import CallRecord, TorchCalls, imports_torch
+from broadcasting.audit.calls import CallRecord
+from broadcasting.audit.torch_calls import TorchCalls
+from broadcasting.audit.torch_ops import imports_torch
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using a target size")
 
@@ -66,7 +68,7 @@ def test_numpy_programs_do_not_import_torch(tmp_path):
 
 
 def test_recording_only_where_a_checked_function_is_named():
-    from broadcasting.audit_torch import calls_checked
+    from broadcasting.audit.torch_ops import calls_checked
     assert calls_checked(ast.parse("crit = nn.BCEWithLogitsLoss()"))
     assert calls_checked(ast.parse("x.add_(y)")) and calls_checked(ast.parse("from torch import maximum\nm = maximum(a, b)"))
     assert not calls_checked(ast.parse("y = model(x) * w + b"))

@@ -23,128 +23,23 @@ A ``# broadcasting: ok`` comment on the site's line turns its warnings into info
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
-import json
 import os
 import sys
 from dataclasses import dataclass, replace
 
-from .audit_ast import SourceIndex
-from .explain import explain
-from .plan import default_names, make_plan
-from .shapes import STRETCHED, BroadcastError, format_shape
-from .strict import LOSSES
-from .trace import TRACER_NAME, Site, Tracer, instrument
+from ..errors import UsageError
+from ..explain import explain
+from ..plan import default_names, make_plan
+from ..shapes import STRETCHED, BroadcastError, format_shape
+from ..trace import Site, instrument, run_traced
+from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
+from .source import Alignment, SourceIndex
+from .torch_ops import LOSSES
 
-__all__ = ["AuditFinding", "AuditReport", "ProgramError", "audit_source", "audit_program",
-           "audit_sites", "describe_copies", "WARNING", "INFO"]
-
-WARNING = "warning"
-INFO = "info"
-
-
-@dataclass(frozen=True)
-class AuditFinding:
-    """One broadcast at one operator site: where (1-based line/col of the operator), what
-    (operator and operand shapes), how bad (``kind``, ``severity``) and what to do."""
-
-    line: int
-    col: int
-    op: str
-    shapes: tuple[tuple[int, ...], ...]
-    kind: str
-    severity: str
-    message: str
-    suggestion: str
-
-    @property
-    def is_warning(self) -> bool:
-        return self.severity == WARNING
-
-    def to_dict(self) -> dict:
-        """The JSON record: line, col, op, shapes, kind, severity, message, suggestion."""
-        return {"line": self.line, "col": self.col, "op": self.op,
-                "shapes": [list(s) for s in self.shapes], "kind": self.kind,
-                "severity": self.severity, "message": self.message, "suggestion": self.suggestion}
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.col}: {self.severity} [{self.kind}] {self.message}"
-
-
-@dataclass(frozen=True)
-class ProgramError:
-    """The exception that stopped the audited program: its type, message and line."""
-
-    type_name: str
-    message: str
-    line: int | None
-
-    def __str__(self) -> str:
-        where = f" at line {self.line}" if self.line else ""
-        return f"{self.type_name}{where}: {self.message}" if self.message else f"{self.type_name}{where}"
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """Everything ``broadcasting audit`` prints: findings, counts and the program's exception."""
-
-    filename: str
-    source: str
-    findings: tuple[AuditFinding, ...]
-    sites_ran: int
-    error: ProgramError | None = None
-
-    @property
-    def warnings(self) -> tuple[AuditFinding, ...]:
-        return tuple(f for f in self.findings if f.is_warning)
-
-    def __repr__(self) -> str:
-        return (f"<AuditReport {self.filename}: {len(self.warnings)} warnings, "
-                f"{len(self.findings) - len(self.warnings)} info{', raised' if self.error else ''}>")
-
-    def to_json(self) -> str:
-        return json.dumps({"findings": [f.to_dict() for f in self.findings]}, ensure_ascii=False,
-                          indent=2)
-
-    def format_text(self, show_info: bool = True, show_scalars: bool = True) -> str:
-        """Findings grouped by line: the source line, a caret under each operator, then each
-        finding with its suggestion; a summary (of all findings) last."""
-        lines = self.source.splitlines()
-        shown = [f for f in self.findings if f.is_warning or (
-            show_info and (show_scalars or f.kind != "scalar"))]
-        out = []
-        for line in sorted({f.line for f in shown}):
-            here = [f for f in shown if f.line == line]
-            text = lines[line - 1] if 0 < line <= len(lines) else ""
-            out += [f"{self.filename}:{line}:", f"  {line:>4} | {text}",
-                    f"  {'':>4} | {_carets(f.col for f in here)}"]
-            for f in here:
-                out.append(f"    {f.severity} [{f.kind}] col {f.col}: {f.message}")
-                out.append(f"      fix: {f.suggestion}")
-            out.append("")
-        out.append(self.summary())
-        return "\n".join(out)
-
-    def summary(self) -> str:
-        n_warn = len(self.warnings)
-        text = (f"{n_warn} warning{'s' * (n_warn != 1)}, {len(self.findings) - n_warn} info "
-                f"({self.sites_ran} operator sites ran)")
-        if self.error:
-            text += (f"\nthe program raised {self.error}; the audit covers what ran before it")
-        return text
-
-
-def _carets(cols) -> str:
-    cols = sorted(set(cols))
-    chars = [" "] * (cols[-1] if cols else 0)
-    for c in cols:
-        chars[c - 1] = "^"
-    return "".join(chars)
-
-
-# -- judging one site ---------------------------------------------------------------------
-
+__all__ = ["audit_sites", "audit_source", "audit_program"]
 
 @dataclass(frozen=True)
 class _Context:
@@ -239,7 +134,7 @@ def _implicit_labels(ctx, e) -> bool:
     for o in e.plan.operands:
         node = ctx.operand_node(o.position)
         if o.new and node is not None and not ctx.index.makes_axes(node) and \
-                ctx.index.reduction_alignment(node, len(o.shape), labels_only=True) == "misaligned":
+                ctx.index.reduction_alignment(node, len(o.shape), labels_only=True) is Alignment.MISALIGNED:
             return True
     return False
 
@@ -249,8 +144,8 @@ def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
     node = ctx.operand_node(low.position)
     verdict = None if node is None else ctx.index.reduction_alignment(node, len(low.shape))
     if len(e.result_shape) == 2 and ctx.index.is_transpose(ctx.operand_node(1 - low.position)):
-        verdict = {"aligned": "misaligned", "misaligned": "aligned"}.get(verdict)  # (X.T / s).T
-    if verdict != "misaligned":
+        verdict = verdict and verdict.flipped()  # (X.T / s).T
+    if verdict is not Alignment.MISALIGNED:
         return None
     text = ctx.index.segment(node)
     ref = text if ctx.index.name_of(node) else f"({text})"
@@ -265,22 +160,6 @@ def _ambiguous(ctx, shapes, e, finding) -> AuditFinding | None:
 def _describe(e) -> str:
     ops = f" {e.op} ".join(f"{o.name}{format_shape(o.shape)}" for o in e.plan.operands)
     return f"{ops} -> {format_shape(e.result_shape)}"
-
-
-def describe_copies(e) -> str:
-    """Which operand is copied along which axes, in words (shared with ``strict``).
-
-    >>> describe_copies(explain((3,), (2, 1)))
-    'a is copied along new axis i (2); B is copied along axis j (1 -> 3)'
-    """
-    sizes = e.plan.sizes
-    parts = []
-    for o in e.plan.operands:
-        along = [f"new axis {lab} ({sizes[lab]})" for lab in o.new]
-        along += [f"axis {a.label} (1 -> {sizes[a.label]})" for a in o.axes if a.role == STRETCHED]
-        if along:
-            parts.append(f"{o.name} is copied along {', '.join(along)}")
-    return "; ".join(parts)
 
 
 def _explicit_form(e) -> str:
@@ -299,7 +178,7 @@ def _ordinary(ctx, shapes, e) -> AuditFinding:
     p, q = e.plan.operands
     crossed = any(lab in q.labels for lab in p.stretched) and any(lab in p.labels for lab in q.stretched)
     kind = "outer-product" if crossed else "broadcast"
-    return _finding(ctx, shapes, kind, INFO, f"{_describe(e)}: {describe_copies(e)}; {e.index}",
+    return _finding(ctx, shapes, kind, INFO, f"{_describe(e)}: {e.copies}; {e.index}",
                     f"ordinary broadcasting; explicitly: {_explicit_form(e)}")
 
 
@@ -321,7 +200,7 @@ def _judge_matmul(ctx, shapes) -> AuditFinding | None:
     e = explain(*shapes, op="@", names=_names(ctx, shapes))
     args = ", ".join(f"{o.name}{o.index_text}" for o in plan.operands)
     return _finding(ctx, shapes, "matmul-batch", INFO,
-                    f"{_describe(e)}: batch axes broadcast; {describe_copies(e)}",
+                    f"{_describe(e)}: batch axes broadcast; {e.copies}",
                     f"explicitly: einsum('{plan.einsum}', {args})")
 
 
@@ -369,7 +248,7 @@ class _CallSite:
 
 
 def _call_findings(records, index) -> list[AuditFinding]:
-    """Findings for the torch calls recorded by ``audit_torch.TorchCalls``."""
+    """Findings for the torch calls recorded by the call recorders (``torch_calls``, ``numpy_calls``)."""
     out = []
     for rec in records:
         col = index.call_col(rec.line, rec.name) if index is not None else 1
@@ -398,7 +277,7 @@ def _judge_many(ctx: _Context, rec) -> AuditFinding | None:
                          outer.suggestion)
         return _silence(ctx, found)
     return _finding(ctx, rec.shapes, "broadcast", INFO, f"{rec.name}: {_describe(e)}: "
-                    f"{describe_copies(e)}", "ordinary broadcasting")
+                    f"{e.copies}", "ordinary broadcasting")
 
 
 def _index(source: str | None) -> SourceIndex | None:
@@ -438,9 +317,9 @@ def _call_recorders(source: str, filename: str) -> tuple:
     """Recorders of function calls: torch's, for programs that import torch and name a
     checked function or loss module; numpy's, for programs that import numpy and name a
     checked function (``np.where``, ``np.subtract``…)."""
-    import ast
-    from .audit_numpy import NumpyCalls, names_checked
-    from .audit_torch import TorchCalls, calls_checked, imports_torch
+    from .numpy_calls import NumpyCalls, names_checked
+    from .torch_calls import TorchCalls
+    from .torch_ops import calls_checked, imports_torch
     tree = ast.parse(source)
     out = []
     if imports_torch(tree) and calls_checked(tree):
@@ -458,11 +337,10 @@ def _records(calls) -> dict:
 
 
 def _run(code, sites, namespace, calls=()) -> None:
-    namespace[TRACER_NAME] = Tracer(sites)
     with contextlib.ExitStack() as stack:
         for recorder in calls:
             stack.enter_context(recorder)
-        exec(code, namespace)
+        run_traced(code, sites, namespace)
 
 
 def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
@@ -470,7 +348,6 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     ``sys.argv``, its folder on ``sys.path``; what it prints goes to stderr). A missing file
     or a syntax error raises ``UsageError``; an exception of the program is kept in
     ``report.error``."""
-    from .errors import UsageError
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()

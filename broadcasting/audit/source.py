@@ -15,7 +15,7 @@ judge intent there:
 >>> ix = SourceIndex("s = x.sum(axis=1)\\ny = x / s\\nz = x[:, None] - x  # broadcasting: ok\\n")
 >>> node = ix.node_at(2, 5, 2, 10, "/")
 >>> ix.reduction_alignment(node.right, operand_rank=1)
-'misaligned'
+<Alignment.MISALIGNED: 'misaligned'>
 >>> z = ix.node_at(3, 5, 3, 19, "-")
 >>> ix.explicit_axes(z), ix.silenced(3, 3)
 (True, True)
@@ -26,11 +26,24 @@ import ast
 import io
 import re
 import tokenize
+from enum import Enum
 from functools import cached_property
 
-from .trace import BINOPS, COMPARES
+from ..trace import BINOPS, COMPARES, char_col
 
-__all__ = ["SourceIndex", "REDUCTIONS", "AXIS_MAKERS"]
+__all__ = ["SourceIndex", "Alignment", "REDUCTIONS", "AXIS_MAKERS"]
+
+
+class Alignment(str, Enum):
+    """Where right-alignment puts a reduced operand back: on the axes it came from, or not."""
+
+    ALIGNED = "aligned"
+    MISALIGNED = "misaligned"
+
+    def flipped(self) -> "Alignment":
+        """The verdict for the transposed other operand (``(X.T / s).T``)."""
+        return Alignment.MISALIGNED if self is Alignment.ALIGNED else Alignment.ALIGNED
+
 
 #: reductions (numpy and torch spellings) whose result loses the reduced axes unless keepdims
 REDUCTIONS = frozenset({
@@ -75,8 +88,7 @@ class SourceIndex:
         return f"<SourceIndex: {len(self.lines)} lines, {len(self._sites)} operator sites>"
 
     def _char_col(self, line: int, byte_col: int) -> int:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return char_col(self.lines, line, byte_col)
 
     def _span(self, node) -> tuple[int, int, int, int]:
         return (node.lineno, self._char_col(node.lineno, node.col_offset) + 1,
@@ -190,21 +202,18 @@ class SourceIndex:
         return not axes or (None not in axes and sorted(a[0] for a in axes) in ([0, 1], [-2, -1]))
 
     def reduction_alignment(self, expr, operand_rank: int, depth: int = 0,
-                            labels_only: bool = False) -> str | None:
-        """``'misaligned'`` when ``expr`` is (a function of) a reduction over a non-leading
-        axis without keepdims, ``'aligned'`` when over the leading axes, ``None`` when
+                            labels_only: bool = False) -> Alignment | None:
+        """``MISALIGNED`` when ``expr`` is (a function of) a reduction over a non-leading
+        axis without keepdims, ``ALIGNED`` when over the leading axes, ``None`` when
         nothing is known. ``operand_rank`` is the rank the operand had at run time.
         ``labels_only``: count only ``argmax``/``argmin`` (class indices)."""
         if depth > _MAX_DEPTH:
             return None
         verdicts = {self._alignment_of(e, operand_rank, depth, labels_only)
                     for e in _sources(expr)}
-        for verdict in ("misaligned", "aligned"):
-            if verdict in verdicts:
-                return verdict
-        return None
+        return self._first(verdicts)
 
-    def _alignment_of(self, expr, rank: int, depth: int, labels_only: bool) -> str | None:
+    def _alignment_of(self, expr, rank: int, depth: int, labels_only: bool) -> Alignment | None:
         if isinstance(expr, ast.Call):
             reduced = _reduced_axes(expr)
             if reduced is not None:
@@ -225,9 +234,9 @@ class SourceIndex:
         return None
 
     @staticmethod
-    def _first(verdicts) -> str | None:
+    def _first(verdicts) -> Alignment | None:
         found = set(verdicts)
-        return "misaligned" if "misaligned" in found else ("aligned" if "aligned" in found else None)
+        return next((v for v in (Alignment.MISALIGNED, Alignment.ALIGNED) if v in found), None)
 
     def _scope_of(self, node):
         while node is not None and not isinstance(node, _SCOPES):
@@ -429,7 +438,7 @@ def _axes_of(call: ast.Call, name: str):
     return "unknown" if axes is None else axes
 
 
-def _index_alignment(expr: ast.Subscript) -> str | None:
+def _index_alignment(expr: ast.Subscript) -> Alignment | None:
     """``x[:, 0]`` drops a non-leading axis, like a reduction over it: ``'misaligned'``;
     ``x[0]`` or ``x[0, :]`` drops the leading one: ``'aligned'``."""
     parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
@@ -438,16 +447,16 @@ def _index_alignment(expr: ast.Subscript) -> str | None:
             continue
         if _literal_axes(part) is None or isinstance(part, ast.Tuple):
             return None
-        return "misaligned" if position > 0 else "aligned"
+        return Alignment.MISALIGNED if position > 0 else Alignment.ALIGNED
     return None
 
 
-def _verdict(reduced, rank: int) -> str | None:
+def _verdict(reduced, rank: int) -> Alignment | None:
     if not isinstance(reduced, tuple):
-        return "aligned" if reduced == "keepdims" else None
+        return Alignment.ALIGNED if reduced == "keepdims" else None
     source_rank = rank + len(set(reduced))
     axes = sorted({a + source_rank if a < 0 else a for a in reduced})
-    return "aligned" if axes == list(range(len(axes))) else "misaligned"
+    return Alignment.ALIGNED if axes == list(range(len(axes))) else Alignment.MISALIGNED
 
 
 def _value_for(node, name: str):

@@ -37,41 +37,13 @@ import threading
 import warnings
 from functools import lru_cache
 
-from .errors import UsageError
-from .shapes import BroadcastError, format_shape
+from ..errors import UsageError
+from ..shapes import BroadcastError, format_shape
+from .torch_ops import CHECKED, LOSSES, checked_functions, tensor_shapes
 
 __all__ = ["strict", "BroadcastWarning", "CHECKED", "LOSSES", "MODES"]
 
 MODES = ("raise", "warn", "off")
-
-#: checked operation name -> the operator used to explain it (None: a function, explained as
-#: an element-wise combination)
-CHECKED = {
-    "add": "+", "sub": "-", "subtract": "-", "rsub": "-", "mul": "*", "multiply": "*",
-    "div": "/", "divide": "/", "true_divide": "/", "floor_divide": "//", "remainder": "%",
-    "fmod": "%", "pow": "**", "float_power": "**",
-    "eq": "==", "ne": "!=", "not_equal": "!=", "lt": "<", "less": "<", "le": "<=",
-    "less_equal": "<=", "gt": ">", "greater": ">", "ge": ">=", "greater_equal": ">=",
-    "logical_and": "&", "logical_or": "|", "logical_xor": "^", "bitwise_and": "&",
-    "bitwise_or": "|", "bitwise_xor": "^",
-    "maximum": None, "minimum": None, "fmax": None, "fmin": None, "atan2": None, "arctan2": None,
-    "hypot": None, "copysign": None, "xlogy": None, "lerp": None, "where": None,
-    "addcmul": None, "addcdiv": None,
-}
-#: element-wise losses (``torch.nn.functional``) whose input and target are checked
-LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-          "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss",
-          "gaussian_nll_loss", "kl_div")
-_DUNDERS = {
-    "add": "+", "radd": "+", "iadd": "+", "sub": "-", "rsub": "-", "isub": "-", "mul": "*",
-    "rmul": "*", "imul": "*", "truediv": "/", "rtruediv": "/", "itruediv": "/", "div": "/",
-    "rdiv": "/", "idiv": "/", "floordiv": "//", "rfloordiv": "//", "ifloordiv": "//",
-    "mod": "%", "rmod": "%", "imod": "%", "pow": "**", "rpow": "**", "ipow": "**",
-    "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "and": "&",
-    "rand": "&", "iand": "&", "or": "|", "ror": "|", "ior": "|", "xor": "^", "rxor": "^",
-    "ixor": "^",
-}
-
 
 class BroadcastWarning(UserWarning):
     """Issued by ``strict(mode="warn")`` for each implicit broadcast between torch tensors."""
@@ -86,45 +58,8 @@ def _active() -> list:
     return _local.stack
 
 
-@lru_cache(maxsize=1)
-def _checked_functions() -> dict:
-    """Every torch callable that a checked operation reaches ``__torch_function__`` as, mapped
-    to ``(name, operator)``."""
-    import torch
-    table = {}
-    for name, op in CHECKED.items():
-        for owner in (torch, torch.Tensor, torch._C.TensorBase):
-            for attr in (name, name + "_"):
-                fn = getattr(owner, attr, None)
-                if fn is not None:
-                    table.setdefault(fn, (name, op))
-    for name, op in _DUNDERS.items():
-        for owner in (torch.Tensor, torch._C.TensorBase):
-            fn = getattr(owner, f"__{name}__", None)
-            if fn is not None:
-                table.setdefault(fn, (name, op))
-    functional = torch.nn.functional
-    for name in LOSSES:
-        fn = getattr(functional, name, None)
-        if fn is not None:
-            table.setdefault(fn, (name, None))
-    return table
-
-
-def _tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
-    """Shapes of the tensor operands with at least one axis (0-d tensors and numbers are
-    scalars: always allowed); for a loss, its input and target only."""
-    kwargs = kwargs or {}
-    if name in LOSSES:
-        values = list(args[:2]) + [kwargs[k] for k in ("input", "target") if k in kwargs]
-    else:
-        values = list(args) + [v for k, v in kwargs.items() if k != "out"]
-    return [tuple(v.shape) for v in values if isinstance(v, torch.Tensor) and v.dim() > 0]
-
-
 def _message(name: str, op: str | None, shapes) -> tuple[str, object] | None:
-    from .audit import describe_copies
-    from .explain import explain
+    from ..explain import explain
     try:
         e = explain(*shapes, op=op or "*")
     except BroadcastError:
@@ -136,7 +71,7 @@ def _message(name: str, op: str | None, shapes) -> tuple[str, object] | None:
     formula = f"; {e.index}" if op else ""
     formula += "".join(f"; {w.kind}: {w.message}" for w in e.warnings)
     text = (f"implicit broadcasting in {name}: {given} -> {format_shape(e.result_shape)}: "
-            f"{describe_copies(e)}{formula}; make it explicit (e.g. {explicit}, or bc.einsum) or "
+            f"{e.copies}{formula}; make it explicit (e.g. {explicit}, or bc.einsum) or "
             f"leave strict mode")
     return text, e
 
@@ -165,7 +100,7 @@ def _mode_class():
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            entry = _checked_functions().get(func)
+            entry = checked_functions().get(func)
             stack = _active()
             if entry is not None and self.mode != "off" and stack and stack[-1] is self:
                 self._check(entry, args, kwargs)
@@ -173,7 +108,7 @@ def _mode_class():
 
         def _check(self, entry, args, kwargs):
             import torch
-            shapes = _tensor_shapes(torch, entry[0], args, kwargs)
+            shapes = tensor_shapes(torch, entry[0], args, kwargs)
             if len(set(shapes)) <= 1:
                 return
             found = _message(entry[0], entry[1], shapes)

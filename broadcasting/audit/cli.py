@@ -4,38 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = """Run a Python program once, with every operator site traced, and report each broadcast
-it performed: line, column, operator, shapes, kind, severity, message and a suggested fix.
-
-Warnings (probable bugs):
-  accidental-outer-product  (n,) with (n, 1) -> (n, n), e.g. a (n, 1) prediction minus (n,)
-                            targets; not when the site makes the axes explicit (x[:, None],
-                            np.newaxis, unsqueeze, reshape, expand_dims, einops)
-  ambiguous-alignment       a reduction over a non-leading axis without keepdims broadcast
-                            back against a square array: x / x.sum(axis=1)
-Besides operators, torch function calls made by the program are checked the same way
-(torch.add, x.sub(y), torch.where, F.mse_loss, loss modules such as nn.MSELoss(): "op" is
-then the function's name).
-Everything else (bias rows, scalars, keepdims reductions, explicit outer products, batch
-broadcasting in @) is info. A `# broadcasting: ok` comment on a line silences its warnings.
-
-The text output groups findings by line and puts a caret under each operator; scalar
-broadcasts are shown with --all. --json prints
-  {"findings": [{"line", "col", "op", "shapes", "kind", "severity", "message", "suggestion"}]}
-with 1-based line and col (of the operator), every finding included.
-
-exit status:
-  0  no warning, and the program ran to its end
-  1  at least one warning, or the program raised (as `broadcasting rewrite` does): the
-     exception is reported on stderr (one line) and the findings of the part that ran are
-     printed as usual
-  2  bad input (missing file, syntax error)
-
-examples:
-  broadcasting audit train.py
-  broadcasting audit train.py --json > findings.json
-  broadcasting audit train.py --warnings-only -- --epochs 1   # arguments for the program
-"""
+from ..cli_help import AUDIT as HELP
 
 
 def register(sub) -> None:
@@ -51,7 +20,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .audit import audit_program
+    from .judge import audit_program
     program_args = _split_options(args)
     report = audit_program(args.file, program_args)
     if args.json:

@@ -18,19 +18,16 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
-from .audit_torch import CallRecord, imports_module
+from ..ops import OPERATORS
+from .calls import CallRecord, imports_module
 
 __all__ = ["NUMPY_CHECKED", "NumpyCalls", "imports_numpy", "names_checked"]
 
-#: checked numpy function -> the operator that explains it (None: an element-wise function)
-NUMPY_CHECKED = {
-    "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/",
-    "floor_divide": "//", "power": "**", "mod": "%", "remainder": "%", "equal": "==",
-    "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
-    "logical_and": "&", "logical_or": "|", "logical_xor": "^", "maximum": None,
-    "minimum": None, "fmax": None, "fmin": None, "arctan2": None, "hypot": None,
-    "where": None, "heaviside": None, "copysign": None,
-}
+#: checked numpy function -> the operator that explains it (from ``ops``; None: an element-wise
+#: function)
+NUMPY_CHECKED = {name: o.symbol for o in OPERATORS for name in o.numpy}
+NUMPY_CHECKED.update(dict.fromkeys(("maximum", "minimum", "fmax", "fmin", "arctan2", "hypot",
+                                    "where", "heaviside", "copysign")))
 
 
 def imports_numpy(tree) -> bool:
@@ -71,7 +68,7 @@ class _Recorded:
 @dataclass
 class NumpyCalls:
     """Context manager that records :class:`CallRecord` s for checked numpy calls made from
-    ``filename`` (the same records as ``audit_torch.TorchCalls``)."""
+    ``filename`` (the same records as ``torch_calls.TorchCalls``)."""
 
     filename: str
     records: dict = field(default_factory=dict)  # CallRecord -> count

@@ -8,68 +8,18 @@ program's own (so a loss module called from the program counts, while the operat
 performs — whose nearest frame is the tracer — are left to the operator sites).
 
 torch is imported only for programs that import it themselves.
-
->>> import ast
->>> imports_torch(ast.parse("import torch.nn as nn")), imports_torch(ast.parse("import numpy"))
-(True, False)
 """
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["imports_module", "imports_torch", "calls_checked", "TorchCalls", "CallRecord", "LOSS_MODULES"]
+from .calls import CallRecord
+from .torch_ops import checked_functions, tensor_shapes
 
-
-def imports_module(tree, name: str) -> bool:
-    """Whether a program imports the package ``name`` (or a sub-module of it) anywhere."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == name for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == name:
-            return True
-    return False
-
-
-def imports_torch(tree) -> bool:
-    """Whether a program imports torch (or a torch sub-module) anywhere."""
-    return imports_module(tree, "torch")
-
-
-#: loss modules whose forward calls a checked loss function
-LOSS_MODULES = frozenset({"MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-                          "BCEWithLogitsLoss", "SoftMarginLoss", "PoissonNLLLoss",
-                          "GaussianNLLLoss", "KLDivLoss"})
-
-
-def calls_checked(tree) -> bool:
-    """Whether a program names any checked torch function or loss module (``torch.add``,
-    ``x.mul_``, ``F.mse_loss``, ``nn.MSELoss``…): only then is recording worth its cost.
-
-    >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
-    (True, False)
-    """
-    from .strict import CHECKED, LOSSES
-    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES
-    for node in ast.walk(tree):
-        name = node.attr if isinstance(node, ast.Attribute) else (
-            node.id if isinstance(node, ast.Name) else None)
-        if name is not None and (name in names or name.rstrip("_") in names):
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One checked torch call with differing operand shapes, at a line of the program."""
-
-    line: int
-    name: str
-    op: str | None
-    shapes: tuple[tuple[int, ...], ...]
+__all__ = ["TorchCalls"]
 
 
 @dataclass
@@ -112,8 +62,6 @@ def _recorder_class():
     import torch
     from torch.overrides import TorchFunctionMode
 
-    from .strict import _checked_functions, _tensor_shapes
-
     torch_dir = os.path.dirname(torch.__file__)
 
     class _Recorder(TorchFunctionMode):
@@ -123,9 +71,9 @@ def _recorder_class():
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            entry = _checked_functions().get(func)
+            entry = checked_functions().get(func)
             if entry is not None:
-                shapes = _tensor_shapes(torch, entry[0], args, kwargs)
+                shapes = tensor_shapes(torch, entry[0], args, kwargs)
                 if len(set(shapes)) > 1:
                     frame = _caller_in(self.calls.filename, torch_dir)
                     if frame is not None:

@@ -3,7 +3,7 @@ import ast
 
 import pytest
 
-from broadcasting.audit_ast import SourceIndex
+from broadcasting.audit.source import SourceIndex
 from broadcasting.trace import instrument
 
 

@@ -1,0 +1,93 @@
+"""The torch tables of the audit and of ``strict``: which torch operations are checked (by name,
+as functions, methods, in-place methods and dunders), which losses, and how to find them in a
+program's source (:func:`calls_checked`) and at run time (:func:`checked_functions`).
+
+>>> import ast
+>>> imports_torch(ast.parse("import torch.nn as nn")), imports_torch(ast.parse("import numpy"))
+(True, False)
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+
+from ..ops import OPERATORS
+from .calls import imports_module
+
+__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "imports_torch", "calls_checked",
+           "checked_functions", "tensor_shapes"]
+
+#: checked torch operation name -> the operator used to explain it (from ``ops``; None: a
+#: function, explained as an element-wise combination)
+CHECKED = {name: o.symbol for o in OPERATORS for name in o.torch}
+CHECKED.update(dict.fromkeys(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
+                              "copysign", "xlogy", "lerp", "where", "addcmul", "addcdiv")))
+#: element-wise losses (``torch.nn.functional``) whose input and target are checked
+LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+          "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss",
+          "gaussian_nll_loss", "kl_div")
+#: torch.Tensor dunder method (without underscores) -> its operator (from ``ops``)
+DUNDERS = {name: o.symbol for o in OPERATORS for name in o.dunders}
+
+
+def imports_torch(tree) -> bool:
+    """Whether a program imports torch (or a torch sub-module) anywhere."""
+    return imports_module(tree, "torch")
+
+
+#: loss modules whose forward calls a checked loss function
+LOSS_MODULES = frozenset({"MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+                          "BCEWithLogitsLoss", "SoftMarginLoss", "PoissonNLLLoss",
+                          "GaussianNLLLoss", "KLDivLoss"})
+
+
+def calls_checked(tree) -> bool:
+    """Whether a program names any checked torch function or loss module (``torch.add``,
+    ``x.mul_``, ``F.mse_loss``, ``nn.MSELoss``…): only then is recording worth its cost.
+
+    >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
+    (True, False)
+    """
+    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else (
+            node.id if isinstance(node, ast.Name) else None)
+        if name is not None and (name in names or name.rstrip("_") in names):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def checked_functions() -> dict:
+    """Every torch callable that a checked operation reaches ``__torch_function__`` as, mapped
+    to ``(name, operator)``."""
+    import torch
+    table = {}
+    for name, op in CHECKED.items():
+        for owner in (torch, torch.Tensor, torch._C.TensorBase):
+            for attr in (name, name + "_"):
+                fn = getattr(owner, attr, None)
+                if fn is not None:
+                    table.setdefault(fn, (name, op))
+    for name, op in DUNDERS.items():
+        for owner in (torch.Tensor, torch._C.TensorBase):
+            fn = getattr(owner, f"__{name}__", None)
+            if fn is not None:
+                table.setdefault(fn, (name, op))
+    functional = torch.nn.functional
+    for name in LOSSES:
+        fn = getattr(functional, name, None)
+        if fn is not None:
+            table.setdefault(fn, (name, None))
+    return table
+
+
+def tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
+    """Shapes of the tensor operands with at least one axis (0-d tensors and numbers are
+    scalars: always allowed); for a loss, its input and target only."""
+    kwargs = kwargs or {}
+    if name in LOSSES:
+        values = list(args[:2]) + [kwargs[k] for k in ("input", "target") if k in kwargs]
+    else:
+        values = list(args) + [v for k, v in kwargs.items() if k != "out"]
+    return [tuple(v.shape) for v in values if isinstance(v, torch.Tensor) and v.dim() > 0]
