@@ -18,13 +18,17 @@ __version__ = "0.1.0"
 __all__ = ["broadcast_shapes", "BroadcastError", "explain", "Explanation", "Finding", "einsum",
            "multiply", "unbroadcast", "rewrite_source", "rewrite_function", "Rewrite",
            "load_ipython_extension", "strict", "BroadcastWarning", "audit_source", "AuditFinding",
-           "Jacobian"]
+           "Jacobian", "derive", "Derivation", "DeriveError"]
 
 #: public names imported on first use (the rewriter needs libcst, slow to import)
-_LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite"}
+_LAZY = {"rewrite_source": "rewrite", "rewrite_function": "rewrite", "Rewrite": "rewrite",
+         "Derivation": "derive", "DeriveError": "derive"}
 
 
 def __getattr__(name):
+    if name == "derive":  # the package broadcasting.derive, callable as the function derive
+        import importlib
+        return importlib.import_module(".derive", __name__)
     if name in _LAZY:
         import importlib
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
