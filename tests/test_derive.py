@@ -3,6 +3,7 @@ for numpy and torch inputs; every einsum it writes passes the no-implicit-broadc
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
@@ -142,3 +143,183 @@ def test_views(lib, shape, seed):
         f = lambda x: torch.tanh(x.unsqueeze(1).view(shape[0], -1).flatten()[None, :].squeeze())
     ft = lambda x: torch.tanh(x.reshape(-1))
     check(f, ft, arrays([shape], seed, lib), lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=2, max_dims=3, min_side=2, max_side=4), seed=st.integers(0, 99))
+def test_basic_indexing(lib, shape, seed):
+    f = lambda x: x[1:, ..., ::2].sum() * x[0, None] + x[-1]
+    check(f, f, arrays([shape], seed, lib), lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@SETTINGS
+@given(vocab=st.integers(1, 5), dim=st.integers(1, 4), batch=st.integers(1, 4),
+       block=st.integers(1, 3), seed=st.integers(0, 99))
+def test_embedding_lookup_repeats_add_up(lib, vocab, dim, batch, block, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, vocab, (batch, block))
+    (C,) = arrays([(vocab, dim)], seed, lib)
+    X = X if lib == "numpy" else torch.from_numpy(X)
+    f = lambda C, X: C[X] * C[X]
+    d = bc.derive(f, C, X)
+    g = arrays([(batch, block, dim)], seed + 1, lib)[0]
+    (dC,) = d.function(g, C, X)
+    leaf = torch.tensor(np.asarray(C), requires_grad=True)
+    Xt = torch.as_tensor(np.asarray(X))
+    (want,) = torch.autograd.grad(leaf[Xt] * leaf[Xt], [leaf], torch.as_tensor(np.asarray(g)))
+    assert_close(dC, want.numpy())
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@SETTINGS
+@given(n=st.integers(1, 5), c=st.integers(1, 5), seed=st.integers(0, 99))
+def test_logprobs_pick(lib, n, c, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, c, n)
+    (x,) = arrays([(n, c)], seed, lib)
+    y = y if lib == "numpy" else torch.from_numpy(y)
+    f = lambda x, y: -x[range(n), y].mean() + x[[0] * n, y].sum()
+    d = bc.derive(f, x, y)
+    (dx,) = d.function(arrays([()], 3, lib)[0] * 0 + 1.5, x, y)
+    leaf = torch.tensor(np.asarray(x), requires_grad=True)
+    yt = torch.as_tensor(np.asarray(y))
+    out = -leaf[range(n), yt].mean() + leaf[[0] * n, yt].sum()
+    (want,) = torch.autograd.grad(out, [leaf], torch.tensor(1.5, dtype=torch.float64))
+    assert_close(dx, want.numpy())
+
+
+TORCH_SOFTMAX = {
+    "F.softmax": lambda x, d: F.softmax(x, dim=d),
+    "torch.softmax": lambda x, d: torch.softmax(x, d),
+    "method softmax": lambda x, d: x.softmax(d),
+    "F.log_softmax": lambda x, d: F.log_softmax(x, dim=d),
+    "torch.log_softmax": lambda x, d: torch.log_softmax(x, dim=d),
+    "method log_softmax": lambda x, d: x.log_softmax(d),
+    "max values": lambda x, d: x.max(d, keepdim=True).values * x.max(dim=d)[0].sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_SOFTMAX))
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 99),
+       data=st.data())
+def test_torch_softmax_spellings(name, shape, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    f = lambda x: TORCH_SOFTMAX[name](x, dim)
+    check(f, f, arrays([shape], seed, "torch"), "torch")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@SETTINGS
+@given(n=st.integers(1, 5), c=st.integers(1, 5), seed=st.integers(0, 99), one=st.booleans())
+def test_cross_entropy(reduction, n, c, seed, one):
+    rng = np.random.default_rng(seed)
+    shape, tshape = ((c,), ()) if one else ((n, c), (n,))
+    y = torch.from_numpy(np.asarray(rng.integers(0, c, tshape)))
+    (x,) = arrays([shape], seed, "torch")
+    f = lambda x: F.cross_entropy(x, y, reduction=reduction)
+    check(f, f, [x], "torch")
+
+
+def test_numpy_cross_entropy_spelled_out():
+    rng = np.random.default_rng(0)
+    logits, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+
+    def f(logits):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logprobs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return -logprobs[np.arange(6), y].mean()
+
+    check(f, lambda t: F.cross_entropy(t, torch.from_numpy(y)), [logits], "numpy")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_float32_stays_float32(lib):
+    x, W = arrays([(4, 3), (3, 2)], 0, lib, "float32")
+    f = lambda x, W: (np.tanh(x @ W) if lib == "numpy" else torch.tanh(x @ W)).mean(0).sum()
+    d = bc.derive(f, x, W)
+    g = np.float32(1.0) if lib == "numpy" else torch.tensor(1.0)
+    dx, dW = d.function(g, x, W)
+    assert str(dx.dtype).endswith("float32") and str(dW.dtype).endswith("float32")
+    want = autograd(lambda x, W: torch.tanh(x @ W).mean(0).sum(), [x, W], 1.0)
+    assert_close(dW, want[1], rtol=1e-5)
+
+
+def test_value_used_twice_accumulates():
+    x = np.array([1.0, -2.0, 3.0])
+    d = bc.derive(lambda x: (x * x + x).sum(), x)
+    (dx,) = d.function(np.float64(1.0), x)
+    np.testing.assert_array_equal(dx, 2 * x + 1)
+    assert "dx = dx + " in d.source
+
+
+def test_wrt_names_one_gradient():
+    x, W = np.ones(2), np.arange(6.0).reshape(2, 3)
+    d = bc.derive(lambda x, W: (x @ W).sum(), x, W, wrt="W")
+    assert d.wrt == ("W",)
+    np.testing.assert_array_equal(d.function(np.float64(1.0), x, W), np.ones((2, 3)))
+    with pytest.raises(bc.DeriveError, match="wrt='V'"):
+        bc.derive(lambda x, W: (x @ W).sum(), x, W, wrt="V")
+
+
+def test_unused_argument_gets_zeros():
+    x, b = np.ones(2), np.ones(3)
+    dx, db = bc.derive(lambda x, b: x.sum(), x, b).function(np.float64(2.0), x, b)
+    np.testing.assert_array_equal(db, np.zeros(3))
+    np.testing.assert_array_equal(dx, np.full(2, 2.0))
+
+
+def unsupported(x):
+    y = x * 2.0
+    return np.cumsum(y)  # not covered
+
+
+def test_unsupported_operation_names_it_and_its_line():
+    with pytest.raises(bc.DeriveError) as err:
+        bc.derive(unsupported, np.ones(3))
+    msg = str(err.value)
+    assert "cumsum" in msg and "test_derive.py:" in msg and "np.cumsum(y)" in msg
+    assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("f, what", [
+    (lambda x: x.sum() if x[0] > 0 else x, "bool"),
+    (lambda x: torch.cumsum(x, 0), "cumsum"),
+    (lambda x: x[x > 0], "gt"),
+    (lambda x: x.var(), ".var"),
+])
+def test_unsupported_torch(f, what):
+    with pytest.raises(bc.DeriveError, match=what.replace(".", r"\.")):
+        bc.derive(f, torch.ones(3))
+
+
+def test_steps_records():
+    x, W = np.ones(2), np.ones((2, 3))
+    d = bc.derive(lambda x, W: np.tanh(x @ W).sum(), x, W)
+    assert [s.op for s in d.steps] == ["sum", "tanh", "matmul"]
+    mm = d.steps[-1]
+    assert mm.shapes == ((2,), (2, 3)) and mm.result_shape == (3,)
+    assert "dW[i,j] += x[i] · dt[j]" in mm.index and r"\mathit{dW}_{ij}" in mm.latex
+    assert 'np.einsum("i,j->ij", x, dt)' in mm.code and "matmul" in repr(mm)
+    assert "```python" in d._repr_markdown_()
+
+
+def test_einops_style_runs():
+    x, W = np.random.default_rng(1).standard_normal((2, 4, 3)), np.ones((3, 5))
+    f = lambda x, W: np.tanh(x @ W).sum()
+    d = bc.derive(f, x, W, style="einops")
+    assert "einops.einsum(" in d.source
+    dx, dW = d.function(np.float64(1.0), x, W)
+    want = autograd(lambda x, W: torch.tanh(x @ W).sum(), [x, W], 1.0)
+    assert_close(dW, want[1])
+    with pytest.raises(bc.DeriveError, match="style 'torch'"):
+        bc.derive(f, x, W, style="torch")
+
+
+def test_import_does_not_import_torch():
+    import subprocess
+    import sys
+    code = "import broadcasting, sys; broadcasting.derive; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
