@@ -130,7 +130,9 @@ def _accumulate(ctx: Context, k: int, c, exists: bool) -> list[str]:
     if c.value == "{t}":
         return lines + ([f"{name} = {name} + {t}"] if exists else [])
     if exists:
-        return lines + [f"{name} = {name} + ({c.value})"]
+        value = f"({c.value})" if c.value.startswith("-") or " - " in c.value or \
+            " + " in c.value else c.value
+        return lines + [f"{name} = {name} + {value}"]
     return lines + [f"{name} = {c.value}"]
 
 

@@ -42,7 +42,9 @@ def index_text(items, names: list[str], lib: str) -> str:
         elif it.kind == "node":
             parts.append(names[it.value[0]])
         elif it.kind == "range":
-            parts.append(f"{xp}.arange({', '.join(str(v) for v in it.value)})")
+            start, stop, step = it.value
+            bounds = (stop,) if (start, step) == (0, 1) else it.value
+            parts.append(f"{xp}.arange({', '.join(str(v) for v in bounds)})")
         else:
             parts.append(f"{xp}.{'array' if lib == 'numpy' else 'tensor'}({list(it.value)!r})")
     return ", ".join(parts)
