@@ -22,6 +22,7 @@ COMMANDS = (
     "broadcasting.cli_audit",
     "broadcasting.docs.cli",
     "broadcasting.rewrite.cli",
+    "broadcasting.derive.cli",
 )
 
 EPILOG = """examples:
@@ -31,6 +32,7 @@ EPILOG = """examples:
   broadcasting audit train.py                                # runs the program once
   broadcasting corpus run
   broadcasting docs build
+  broadcasting derive net.py loss --shape x=2 --shape W=2,3 --check
 
 `broadcasting COMMAND --help` says more. Exit codes: 0 ok, 1 a check found a difference,
 2 bad input.
