@@ -19,6 +19,7 @@ import math
 import numbers
 
 from ..explicit import parse_equation
+from .formula import relabel
 
 __all__ = ["Context", "literal", "STYLES"]
 
@@ -73,6 +74,9 @@ class Context:
         shapes = tuple(tuple(s) for _, s in operands)
         parse_equation(equation, shapes)
         self.einsums.append((equation, shapes))
+        lhs, out = equation.split("->")
+        m = relabel(lhs.split(","), out)
+        equation = "".join(m.get(c, c) for c in equation)
         lhs, out = equation.split("->")
         terms = lhs.split(",")
         if len(terms) == 1 and terms[0] == out:

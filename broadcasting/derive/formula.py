@@ -9,7 +9,32 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ix", "tex", "einsum_formula", "elementwise_formula", "to_latex"]
+__all__ = ["ix", "tex", "einsum_formula", "elementwise_formula", "to_latex", "relabel"]
+
+OUT_LETTERS = "ijklmnopqrstuvwxyz"
+LEADING_LETTERS = "bcdefgh"
+
+
+def relabel(terms, out: str) -> dict[str, str]:
+    """Letters read the same in every einsum: the result's axes are ``i, j, k, …`` in order, an
+    axis summed away that leads every term carrying it (a batch axis) is ``b, c, …``, any
+    other summed axis takes the next letter after the result's.
+
+    >>> relabel(["ij", "ik"], "jk")  # dW = x^T dh over a batch
+    {'j': 'i', 'k': 'j', 'i': 'b'}
+    """
+    mapping = {c: OUT_LETTERS[k] for k, c in enumerate(out)}
+    summed = list(dict.fromkeys(c for t in terms for c in t if c not in mapping))
+    leading, others = LEADING_LETTERS, (c for c in OUT_LETTERS[len(out):] + LEADING_LETTERS)
+    used = set(mapping.values())
+    for c in summed:
+        lead = all(t.index(c) < len(t) and all(d not in out for d in t[:t.index(c)])
+                   for t in terms if c in t)
+        pool = leading if lead else others
+        letter = next(x for x in pool if x not in used)
+        mapping[c] = letter
+        used.add(letter)
+    return mapping
 
 _LATEX = (("+=", r"\mathrel{+}="), ("·", r"\cdot"), ("²", "^{2}"), ("Σ", r"\sum"),
           ("sign(", r"\operatorname{sign}("), ("exp(", r"\exp("), ("softmax(",
@@ -39,6 +64,9 @@ def to_latex(text: str) -> str:
 
 def einsum_formula(target: str, labels: str, factors, sign: str = "") -> tuple[str, str]:
     """``target[labels] += Σ_k f1[..] · f2[..]`` for an einsum of ``(name, labels)`` factors."""
+    m = relabel([lab for _, lab in factors], labels)
+    labels, factors = "".join(m[c] for c in labels), [(n, "".join(m[c] for c in lab))
+                                                       for n, lab in factors]
     seen = "".join(lab for _, lab in factors)
     summed = "".join(dict.fromkeys(c for c in seen if c not in labels))
     plain = f"{ix(target, labels)} += {sign}" + (f"Σ_{summed} " if summed else "") + \
