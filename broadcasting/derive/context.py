@@ -7,7 +7,7 @@ rely on implicit size-1 broadcasting.
 
 >>> ctx = Context("numpy", "numpy", {0: "x"}, {0: (2, 3)})
 >>> ctx.einsum("ij->ji", [("dy", (3, 2))])
-'np.einsum("ij->ji", dy)'
+'np.einsum("ji->ij", dy)'
 >>> ctx.einsum("ij,ij->i", [("dy", (2, 3)), ("x", (2, 1))])
 Traceback (most recent call last):
 ...
