@@ -323,3 +323,33 @@ def test_import_does_not_import_torch():
     import sys
     code = "import broadcasting, sys; broadcasting.derive; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_more_spellings(lib):
+    x, W = arrays([(3, 4), (4, 2)], 5, lib)
+    if lib == "numpy":
+        f = lambda x, W: (np.square(np.amax(x, axis=0)) @ W + abs(np.dot(x, W)).mean()
+                          + np.power(x, 3).sum() + np.matmul(x, W).sum())
+    else:
+        f = lambda x, W: (x.amax(0).square() @ W + abs(x.mm(W)).mean() + x.pow(3).sum()
+                          + torch.matmul(x, W).sum() + x.clamp(min=0).mul(2.0).sum())
+    ft = lambda x, W: ((x.amax(0) ** 2) @ W + abs(x @ W).mean() + (x ** 3).sum()
+                       + (x @ W).sum() + (0 if lib == "numpy" else torch.relu(x).sum() * 2.0))
+    check(f, ft, [x, W], lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_constant_arrays_are_written_into_the_function(lib):
+    x = arrays([(100,)], 1, lib)[0]
+    if lib == "numpy":
+        small, ones, noise = np.array([1.0, 2.0]), np.ones(100), np.random.default_rng(0).random(100)
+    else:
+        small, ones = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.ones(100, dtype=torch.float64)
+        noise = torch.rand(100, dtype=torch.float64)
+    f = lambda x: (x[:2] * small).sum() + (x * ones).sum()
+    ft = lambda x: (x[:2] * torch.as_tensor(np.asarray(small))).sum() + x.sum()
+    d = check(f, ft, [x], lib)
+    assert "full((100,), 1.0" in d.source
+    with pytest.raises(bc.DeriveError, match="constant array of shape"):
+        bc.derive(lambda x: (x * noise).sum(), x)

@@ -59,6 +59,9 @@ def constant_expr(value, lib: str, line) -> str:
     if data.ndim == 1 and data.size and np.issubdtype(data.dtype, np.integer) and \
             np.array_equal(data, np.arange(data.size)):
         return f"{xp}.arange({data.size})"
+    if data.size > MAX_LITERAL and data.size and (data == data.flat[0]).all():
+        fill = data.flat[0].item()
+        return f"{xp}.full({data.shape!r}, {fill!r}, dtype={xp}.{dtype})"
     if data.size > MAX_LITERAL:
         raise DeriveError(f"a constant array of shape {data.shape} created inside the function "
                           f"(used at {line}) cannot be written into the backward function; "

@@ -20,7 +20,7 @@ __all__ = ["Spelled", "normalize", "UNARY"]
 
 UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "absolute": "abs",
          "tanh": "tanh", "sigmoid": "sigmoid", "negative": "neg", "neg": "neg", "__neg__": "neg",
-         "relu": "relu"}
+         "relu": "relu", "__abs__": "abs"}
 BINARY = {"add": "add", "subtract": "sub", "sub": "sub", "multiply": "mul", "mul": "mul",
           "true_divide": "div", "divide": "div", "div": "div", "matmul": "matmul", "mm": "matmul",
           "bmm": "matmul", "power": "pow", "pow": "pow", "maximum": "maximum",
@@ -103,7 +103,8 @@ def _reduce(name, args, kwargs, line, lib):
             _refuse(f"{name} with {len(args)} positional arguments", line)
         _no_extra(name, line, kwargs, ("axis", "keepdims"))
         axis, keep = _arg(args, kwargs, 1, "axis"), bool(kwargs.get("keepdims", False))
-        return Spelled(name, (x,), {"axes": _axes(axis, x.ndim, lib), "keepdims": keep})
+        return Spelled("max" if name == "amax" else name, (x,),
+                       {"axes": _axes(axis, x.ndim, lib), "keepdims": keep})
     dim = _arg(args, kwargs, 1, "dim", "axis")
     if _is_array(dim):
         _refuse(f"torch.{name} of two tensors (elementwise)", line)
@@ -189,6 +190,8 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
     if name in UNARY:
         _no_extra(name, line, kwargs, ("inplace", "input"), {"inplace": False})
         return Spelled(UNARY[name], (args[0],), {"c": 0} if UNARY[name] == "relu" else {})
+    if name == "square":
+        return Spelled("pow_s", (args[0],), {"c": 2})
     if name == "__pos__":
         return Spelled("mul_s", (args[0],), {"c": 1})
     if name in BINARY:

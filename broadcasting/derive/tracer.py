@@ -203,7 +203,9 @@ class Traced:
 
 for _name in ("sum", "mean", "max", "amax", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
               "relu", "reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "transpose",
-              "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__"):
+              "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__",
+              "__abs__", "pow", "mul", "add", "sub", "div", "matmul", "mm", "dot", "clamp",
+              "square"):
     setattr(Traced, _name, _method(_name))
 
 for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):
