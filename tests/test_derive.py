@@ -36,20 +36,22 @@ def assert_close(got, want, rtol=1e-12):
     assert float(np.max(np.abs(got - want), initial=0.0)) <= rtol * scale
 
 
-def check(f, f_torch, args, lib, rtol=1e-12):
-    """derive(f) on args; compare each gradient with autograd of f_torch; check the einsums."""
-    d = bc.derive(f, *args)
+def check(f, f_torch, args, lib, rtol=1e-12, styles=(None, "native")):
+    """derive(f) on args (einsum and native styles); compare each gradient with autograd of
+    f_torch; check every einsum written."""
     out = f(*args)
     g = arrays([tuple(out.shape)], 99, lib, str(out.dtype).replace("torch.", ""))[0]
-    grads = d.function(g, *args)
     want = autograd(f_torch, args, g)
-    assert len(grads) == len(want)
-    for got, w, a in zip(grads, want, args):
-        assert got.dtype == a.dtype
-        assert_close(got, w, rtol)
-    for eq, shapes in d.einsums:
-        parse_equation(eq, shapes)
-    return d
+    for style in styles:
+        d = bc.derive(f, *args, style=style)
+        grads = d.function(g, *args)
+        assert len(grads) == len(want)
+        for got, w, a in zip(grads, want, args):
+            assert got.dtype == a.dtype
+            assert_close(got, w, rtol)
+        for eq, shapes in d.einsums:
+            parse_equation(eq, shapes)
+    return bc.derive(f, *args)
 
 
 LIBS = ("numpy", "torch")

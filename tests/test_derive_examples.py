@@ -11,9 +11,10 @@ from broadcasting.derive.pages import example_page, pages
 from broadcasting.explicit import parse_equation
 
 
+@pytest.mark.parametrize("style", [None, "native", "einops"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
-def test_example_agrees_with_autograd_on_fresh_inputs(example):
-    d = derive(example.function, *example.inputs(0))
+def test_example_agrees_with_autograd_on_fresh_inputs(example, style):
+    d = derive(example.function, *example.inputs(0), style=style)
     for seed in (7, 8):
         result = compare(d, example.function, example.inputs(seed), seed=seed)
         assert result.max_relative <= 1e-12, result

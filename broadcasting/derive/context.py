@@ -20,10 +20,11 @@ import numbers
 
 from ..explicit import parse_equation
 from .formula import relabel
+from .lowering import native, wrap
 
 __all__ = ["Context", "literal", "STYLES"]
 
-STYLES = ("numpy", "torch", "einops")
+STYLES = ("numpy", "torch", "einops", "native")
 LETTERS = "ijklmnopqrstuvwxyzabcdefgh"
 
 
@@ -50,6 +51,7 @@ class Context:
         self.einsums: list[tuple[str, tuple]] = []
         self.taken: set[str] = set(names.values())
         self.grad_names: dict[int, str] = {}
+        self.notes: list[str] = []  # einsums written natively since the last line
 
     def d(self, node_id: int) -> str:
         """The name of the gradient of a node's value (``dx`` for ``x``), fixed on first use."""
@@ -83,6 +85,11 @@ class Context:
             return operands[0][0]
         if len(terms) > 1 and all(t == out for t in terms):  # same shapes: a plain product
             return " * ".join(e if e.replace("_", "").isalnum() else f"({e})" for e, _ in operands)
+        if self.style == "native":
+            fast = native(equation, [e for e, _ in operands], shapes, self.lib)
+            if fast is not None:
+                self.notes.append(equation)
+                return fast
         exprs = ", ".join(e for e, _ in operands)
         if self.style == "einops":
             pattern = ", ".join(" ".join(t) for t in terms) + " -> " + " ".join(out)
@@ -98,4 +105,4 @@ class Context:
     def reshape(self, expr: str, shape: tuple, target: tuple) -> str:
         if tuple(shape) == tuple(target):
             return expr
-        return f"{expr}.reshape({tuple(target)!r})"
+        return f"{wrap(expr)}.reshape({tuple(target)!r})"

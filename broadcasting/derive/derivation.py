@@ -161,6 +161,9 @@ def _backward(graph: Graph, ctx: Context, needs: set[int]):
             k = node.inputs[c.position]
             code += _accumulate(ctx, k, c, k in have)
             have.add(k)
+            if ctx.notes:  # native style: the einsum each native line computes
+                code[-1] += "  # einsum " + ", ".join(f'"{eq}"' for eq in ctx.notes)
+                ctx.notes.clear()
         steps.append(_step(node, ctx, contribs, code))
         comment = f"# line {node.line.lineno}: {node.line.text}" if node.line else f"# {node.op}"
         lines += ([comment] if comment != last else []) + code
@@ -200,7 +203,7 @@ def _style(graph: Graph, style) -> str:
     style = style or graph.lib
     if style not in STYLES:
         raise DeriveError(f"style {style!r} is not one of {', '.join(STYLES)}")
-    if style in ("numpy", "torch") and style != graph.lib:
+    if style in ("numpy", "torch") and style != graph.lib:  # (native and einops fit both)
         raise DeriveError(f"style {style!r} for {graph.lib} arguments: use style "
                           f"{graph.lib!r} or 'einops'")
     return style
