@@ -161,9 +161,8 @@ def _backward(graph: Graph, ctx: Context, needs: set[int]):
             k = node.inputs[c.position]
             code += _accumulate(ctx, k, c, k in have)
             have.add(k)
-            if ctx.notes:  # native style: the einsum each native line computes
-                code[-1] += "  # einsum " + ", ".join(f'"{eq}"' for eq in ctx.notes)
-                ctx.notes.clear()
+            if c.notes:  # native style: the einsums its native line computes
+                code[-1] += "  # einsum " + ", ".join(f'"{eq}"' for eq in c.notes)
         steps.append(_step(node, ctx, contribs, code))
         comment = f"# line {node.line.lineno}: {node.line.text}" if node.line else f"# {node.op}"
         lines += ([comment] if comment != last else []) + code

@@ -104,6 +104,9 @@ def native(equation: str, exprs, shapes, lib: str) -> str | None:
     own = [c for k, t in enumerate(terms) for c in t if c not in out and c not in terms[1 - k]]
     if own:
         return None
+    if terms[0] == terms[1]:  # same axes: the product, summed over the labels not kept
+        expr, rest = _reduce(f"{wrap(exprs[0])} * {wrap(exprs[1])}", terms[0], out, lib)
+        return _permute(expr, tuple(rest.index(c) for c in out), lib)
     if all(c in out for t in terms for c in t):  # no contraction: an explicit product
         lined = [_line_up(e, t, out, sizes, lib) for e, t in zip(exprs, terms)]
         return " * ".join(wrap(x) for x in lined)

@@ -29,6 +29,13 @@ class Contribution:
     index: str
     latex: str
     pre: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # native style: the einsums its native operations compute
+
+
+def _c(ctx, *args, **kwargs) -> Contribution:
+    """A contribution carrying the einsums written natively since the last one."""
+    notes, ctx.notes[:] = tuple(ctx.notes), []
+    return Contribution(*args, notes=notes, **kwargs)
 
 
 #: op -> (expression of the input's gradient, index formula); {g} gradient of the result,
@@ -77,7 +84,7 @@ def _elementwise(node, nodes, ctx, g, want):
              "c": fields.get("c", ""), "c1": fields.get("c1", "")}
     plain, latex = elementwise_formula(formula.replace("{c}", names["c"]).replace(
         "{c1}", names["c1"]), names, _labels(len(node.shape)))
-    return [Contribution(0, expr.format(**fields), plain, latex)]
+    return [_c(ctx, 0, expr.format(**fields), plain, latex)]
 
 
 def _kept(o, shape):
@@ -125,7 +132,7 @@ def _linear(node, nodes, ctx, g, want):
         value = ctx.reshape(ctx.einsum(eq, [(f[0], f[1]) for f in factors]), kshape, shape)
         sign = "-" if node.op == "sub" and pos == 1 else ""
         plain, latex = einsum_formula(target, labels, [(f[0], f[2]) for f in factors], sign)
-        result.append(Contribution(pos, sign + value, plain, latex))
+        result.append(_c(ctx, pos, sign + value, plain, latex))
     return result
 
 
@@ -138,14 +145,14 @@ def _divide(node, nodes, ctx, g, want):
         factors = [(g, node.shape, out), (f"1 / {b}", ksb, lb)]
         value = ctx.einsum(f"{out},{lb}->{la}", [(f[0], f[1]) for f in factors])
         plain, latex = einsum_formula(ctx.d(ka), la, [(f[0], f[2]) for f in factors])
-        result.append(Contribution(0, ctx.reshape(value, ksa, sa), plain, latex))
+        result.append(_c(ctx, 0, ctx.reshape(value, ksa, sa), plain, latex))
     if 1 in want:
         factors = [(g, node.shape, out), (_away(ctx.v(ka), oa), ksa, la),
                    (f"{b} ** -2", ksb, lb)]
         value = ctx.einsum(f"{out},{la},{lb}->{lb}", [(f[0], f[1]) for f in factors])
         plain, latex = einsum_formula(ctx.d(kb), lb, [(f[0], f[2]) for f in factors],
                                       "-")
-        result.append(Contribution(1, "-" + ctx.reshape(value, ksb, sb), plain, latex))
+        result.append(_c(ctx, 1, "-" + ctx.reshape(value, ksb, sb), plain, latex))
     return result
 
 
@@ -167,11 +174,11 @@ def _reduction(node, nodes, ctx, g, want):
     spread = _spread(ctx, g, node, xshape)
     target, dy = ctx.d(x), ix(g, kept)
     if node.op == "sum":
-        return [Contribution(0, spread, f"{ix(target, labels)} += {dy}",
+        return [_c(ctx, 0, spread, f"{ix(target, labels)} += {dy}",
                              f"{tex(target, labels)} " + r"\mathrel{+}= " + tex(g, kept))]
     if node.op == "mean":
         n = math.prod(xshape[d] for d in axes)
-        return [Contribution(0, f"{spread} / {n}", f"{ix(target, labels)} += {dy} / {n}",
+        return [_c(ctx, 0, f"{spread} / {n}", f"{ix(target, labels)} += {dy} / {n}",
                              f"{tex(target, labels)} " + r"\mathrel{+}= " + f"{tex(g, kept)} / {n}")]
     return _max(node, nodes, ctx, g, spread, labels, kept)
 
@@ -192,7 +199,7 @@ def _max(node, nodes, ctx, g, spread, labels, kept_labels):
     target = ctx.d(x)
     plain = (f"{ix(target, labels)} += {ix(g, kept_labels)} · [{ix(xname, labels)} = "
              f"{ix(ctx.names[node.id], kept_labels)}] / #ties")
-    return [Contribution(0, f"{m} * {spread}", plain, to_latex(plain), pre)]
+    return [_c(ctx, 0, f"{m} * {spread}", plain, to_latex(plain), pre)]
 
 
 def _permute(node, nodes, ctx, g, want):
@@ -201,7 +208,7 @@ def _permute(node, nodes, ctx, g, want):
     out = "".join(labels[p] for p in node.param("perm"))
     value = ctx.einsum(f"{out}->{labels}", [(g, node.shape)])
     plain, latex = einsum_formula(ctx.d(x), labels, [(g, out)])
-    return [Contribution(0, value, plain, latex)]
+    return [_c(ctx, 0, value, plain, latex)]
 
 
 def _reshape(node, nodes, ctx, g, want):
@@ -209,7 +216,7 @@ def _reshape(node, nodes, ctx, g, want):
     shape = nodes[x].shape
     target = ctx.d(x)
     plain = f"{target} += {g} read in shape {shape} (same order of entries)"
-    return [Contribution(0, ctx.reshape(g, node.shape, shape), plain, to_latex(plain))]
+    return [_c(ctx, 0, ctx.reshape(g, node.shape, shape), plain, to_latex(plain))]
 
 
 def _getitem(node, nodes, ctx, g, want):
@@ -226,7 +233,7 @@ def _getitem(node, nodes, ctx, g, want):
         scatter = f"{{t}}.index_put_(({idx},), {g}, accumulate=True)  # repeated indices add up"
     target = ctx.d(x)
     plain = f"{target}[{idx}] += {g}"
-    return [Contribution(0, "{t}", plain, to_latex(plain), (zeros, scatter))]
+    return [_c(ctx, 0, "{t}", plain, to_latex(plain), (zeros, scatter))]
 
 
 def _softmax(node, nodes, ctx, g, want):
@@ -248,7 +255,7 @@ def _softmax(node, nodes, ctx, g, want):
                                        [(f"{ctx.xp}.exp({y})", S), (s, rshape)])
         plain = (f"{ix(target, labels)} += {ix(g, labels)} - exp({ix(y, labels)}) · "
                  f"Σ_{labels[d]} {ix(g, labels)}")
-    return [Contribution(0, value, plain, to_latex(plain), pre)]
+    return [_c(ctx, 0, value, plain, to_latex(plain), pre)]
 
 
 def _cross_entropy(node, nodes, ctx, g, want):
@@ -268,7 +275,7 @@ def _cross_entropy(node, nodes, ctx, g, want):
     plain = (f"{ix(ctx.d(x), labels)} += {ix(scale, glabels)} · "
              f"(softmax({ctx.names[x]})[{','.join(labels)}] - [{c} = "
              f"{ix(ctx.names[t], labels[:-1])}])")
-    return [Contribution(0, value, plain, to_latex(plain), pre)]
+    return [_c(ctx, 0, value, plain, to_latex(plain), pre)]
 
 
 RULES = {"add": _linear, "sub": _linear, "mul": _linear, "matmul": _linear, "div": _divide,
