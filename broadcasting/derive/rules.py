@@ -183,7 +183,22 @@ def _reduction(node, nodes, ctx, g, want):
     return _max(node, nodes, ctx, g, spread, labels, kept)
 
 
+def _max_at_index(node, nodes, ctx, g, labels, kept_labels):
+    """torch's ``x.max(dim)``: the gradient goes to the index it returns (as autograd does)."""
+    x, xname = node.inputs[0], ctx.v(node.inputs[0])
+    (d,) = node.param("axes")
+    kept = tuple(1 if k == d else s for k, s in enumerate(nodes[x].shape))
+    index = f"torch.argmax({xname}, dim={d}, keepdim=True)"
+    pre = (f"{{t}} = torch.zeros_like({xname}).scatter_({d}, {index}, "
+           f"{ctx.reshape(g, node.shape, kept)})",)
+    plain = (f"{ix(ctx.d(x), labels)} += {ix(g, kept_labels)} · [{labels[d]} = argmax_"
+             f"{labels[d]} {ix(xname, labels)}]")
+    return [_c(ctx, 0, "{t}", plain, to_latex(plain), pre)]
+
+
 def _max(node, nodes, ctx, g, spread, labels, kept_labels):
+    if ctx.lib == "torch" and node.param("indices"):
+        return _max_at_index(node, nodes, ctx, g, labels, kept_labels)
     x, xname = node.inputs[0], ctx.v(node.inputs[0])
     xshape, axes = nodes[x].shape, node.param("axes")
     kept = tuple(1 if d in axes else s for d, s in enumerate(xshape))
