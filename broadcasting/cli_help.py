@@ -3,13 +3,13 @@ one table, read by ``cli`` (each sub-command's parser) and by ``docs`` (the inde
 the commands), so that the docs never read argparse internals. Imports nothing.
 
 >>> [c.name for c in COMMANDS]
-['explain', 'corpus', 'audit', 'docs', 'rewrite']
+['explain', 'corpus', 'audit', 'docs', 'rewrite', 'derive']
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Command", "COMMANDS", "EPILOG", "EXPLAIN", "CORPUS", "AUDIT", "DOCS", "REWRITE"]
+__all__ = ["Command", "COMMANDS", "EPILOG", "EXPLAIN", "CORPUS", "AUDIT", "DOCS", "REWRITE", "DERIVE"]
 
 EPILOG = """examples:
   broadcasting explain "a(3) * B(2,3)"
@@ -18,6 +18,7 @@ EPILOG = """examples:
   broadcasting audit train.py                                # runs the program once
   broadcasting corpus run
   broadcasting docs build
+  broadcasting derive net.py loss --shape x=2 --shape W=2,3 --check
 
 `broadcasting COMMAND --help` says more. Exit codes: 0 ok, 1 a check found a difference,
 2 bad input.
@@ -106,6 +107,21 @@ examples:
   broadcasting rewrite step.py --no-exec --shape x=2 --shape W=2,3
 """
 
+DERIVE = """Derive the backward pass of a forward function FUNC defined in FILE.py: the source of
+FUNC_backward(grad_out, *args), every product an explicit einsum, every broadcast's reverse an
+explicit sum. THE FILE IS EXECUTED (as a module, not as __main__) to define FUNC, and FUNC runs
+once on random float64 arrays of the shapes given.
+
+examples:
+  broadcasting derive net.py loss --shape x=2 --shape W=2,3 --shape wout=3 --shape t=1
+  broadcasting derive mlp.py forward --shape C=27,10 --shape X=32,3 --int X=27 ... --check
+  broadcasting derive ln.py layer_norm --shape x=4,6 --shape g=6 --shape b=6 --style einops
+
+--check compares the derived gradients with torch autograd on fresh random inputs and exits 1
+when the largest relative difference exceeds --tolerance. Exit codes: 0 ok, 1 a difference,
+2 bad input (one line on stderr).
+"""
+
 
 @dataclass(frozen=True)
 class Command:
@@ -123,4 +139,5 @@ COMMANDS = (
     Command("audit", "broadcasting.audit.cli", AUDIT),
     Command("docs", "broadcasting.docs.cli", DOCS),
     Command("rewrite", "broadcasting.rewrite.cli", REWRITE),
+    Command("derive", "broadcasting.derive.cli", DERIVE),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .shapes import BroadcastError
 
-__all__ = ["BroadcastError", "RewriteError", "CorpusError", "UsageError", "USER_ERRORS"]
+__all__ = ["BroadcastError", "RewriteError", "CorpusError", "UsageError", "DeriveError", "USER_ERRORS"]
 
 
 class RewriteError(ValueError):
@@ -22,4 +22,9 @@ class UsageError(ValueError):
     """A command-line argument that makes no sense (the message says what would)."""
 
 
-USER_ERRORS = (BroadcastError, RewriteError, CorpusError, UsageError)
+class DeriveError(ValueError):
+    """A forward function ``broadcasting.derive`` cannot differentiate (an operation it does not
+    cover, data-dependent control flow, …); the message names the operation and its line."""
+
+
+USER_ERRORS = (BroadcastError, RewriteError, CorpusError, UsageError, DeriveError)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from .markup import is_generated, svg_header
+from .markup import is_generated, md_header, svg_header
 from .pages import RULE_EXAMPLES, CorpusFacts, corpus_facts, corpus_page, index_page, numpy_vs_torch_page
 from .patterns import PATTERNS, pattern_page, pattern_svg
 
@@ -36,6 +36,11 @@ def _backprop() -> dict[str, str]:
     return {"backprop.md": backprop_page()}
 
 
+def _derive() -> dict[str, str]:
+    from ..derive.pages import pages
+    return {path: md_header() + "\n\n" + text for path, text in pages().items()}
+
+
 def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
     """Every generated file of the site: relative path → text (deterministic).
 
@@ -49,6 +54,7 @@ def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
         site[f"patterns/{k + 1:02d}-{p.slug}.md"] = pattern_page(p, facts.verifying(p.op, p.shapes, p.programs))
         site[f"diagrams/{p.slug}.svg"] = pattern_svg(p)
     site.update(_backprop())
+    site.update(_derive())
     site["numpy-vs-torch.md"] = numpy_vs_torch_page(facts)
     site["corpus.md"] = corpus_page(facts)
     site["api.md"] = api_page()
