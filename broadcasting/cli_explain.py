@@ -1,7 +1,6 @@
 """``broadcasting explain``: parse ``"a(3) * B(2,3)"`` and print the explanation."""
 from __future__ import annotations
 
-import argparse
 import json
 import re
 
@@ -74,6 +73,7 @@ def _shape(body: str, text: str) -> tuple[int, ...]:
 
 
 def register(sub) -> None:
+    import argparse  # here, not at import: the docs' Playground imports this module in the browser
     p = sub.add_parser("explain", help="explain one broadcast in every notation",
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expression", nargs="+", help='e.g. "a(3) * B(2,3)" (quote it for the shell)')

@@ -6,7 +6,6 @@ True
 """
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -107,6 +106,7 @@ RULE_EXAMPLES = (
 
 def command_help() -> list[tuple[str, str]]:
     """Every sub-command of the ``broadcasting`` command and its ``--help`` description."""
+    import argparse  # here: the Playground imports this package in the browser, without argparse
     from ..cli import build_parser
     parser = build_parser()
     out = []

@@ -25,7 +25,7 @@ from ..errors import UsageError
 from .playground import PYODIDE_VERSION, RUNTIME_DIR
 
 __all__ = ["RUNTIME_FILES", "PACKAGE_ZIP", "Runtime", "cache_dir", "fetch_pyodide",
-           "package_zip", "check_zip", "write_runtime", "npm_reason"]
+           "package_zip", "check_zip", "precompile", "write_runtime", "npm_reason"]
 
 #: what the browser loads from the npm package (the rest of it is for Node)
 RUNTIME_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
@@ -130,8 +130,16 @@ def package_zip(path: Path) -> None:
             _write(z, arcname, file.read_bytes())
         for arcname, file in _tree(Path(latex2mathml.__file__).parent, "latex2mathml", {".py", ".txt"}):
             if arcname != "latex2mathml/__init__.py":
-                _write(z, arcname, file.read_bytes())
+                _write(z, arcname, file.read_bytes().replace(SAX_IMPORT, SAX_FREE))
         _write(z, "latex2mathml/__init__.py", f'__version__ = "{l2m_version}"\n'.encode())
+
+
+#: latex2mathml's one use of ``xml.sax.saxutils``, which imports ``urllib.request`` (a second of
+#: start-up in the browser), and the same function written out (:func:`check_zip` compares
+#: every example's view with this interpreter's)
+SAX_IMPORT = b"from xml.sax.saxutils import unescape\n"
+SAX_FREE = (b"def unescape(data):  # xml.sax.saxutils.unescape, inlined by broadcasting docs build\n"
+            b'    return data.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")\n')
 
 
 def _tree(folder: Path, arcroot: str, suffixes):
@@ -148,23 +156,31 @@ def _write(z: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 CHECK = """
-import sys
+import json, sys
 for name in {blocked!r}:
     sys.modules[name] = None  # importing it raises ImportError
 sys.path.insert(0, sys.argv[1])
-from broadcasting.docs.playground import examples, render_view
-for _, expression in examples():
-    assert render_view(expression).error is None, expression
+from broadcasting.docs.playground import render_view
+for expression, html in json.loads(open(sys.argv[2], encoding="utf-8").read()).items():
+    view = render_view(expression)
+    assert view.error is None and view.html == html, "not the same view of " + expression
+assert "urllib.request" not in sys.modules, "urllib.request is imported (slow to start in the browser)"
 """
 
 
 def check_zip(path: Path) -> None:
     """Run the zip's playground in a fresh interpreter with numpy, torch, libcst and einops
-    blocked, on every example: the browser has none of them."""
+    blocked (the browser has none of them), on every example: its views must be the views of
+    this package here."""
+    from .playground import examples, render_view
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(path) as z:
-            z.extractall(tmp)
-        proc = subprocess.run([sys.executable, "-I", "-c", CHECK.format(blocked=NOT_IN_BROWSER), tmp],
+            z.extractall(Path(tmp) / "site")
+        expected = Path(tmp) / "views.json"
+        expected.write_text(json.dumps({x: render_view(x).html for _, x in examples()}),
+                            encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-I", "-c", CHECK.format(blocked=NOT_IN_BROWSER),
+                               str(Path(tmp) / "site"), str(expected)],
                               capture_output=True, text=True, cwd=tmp)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
@@ -172,9 +188,46 @@ def check_zip(path: Path) -> None:
                          f"{', '.join(NOT_IN_BROWSER)} as the browser must: {last}")
 
 
-def write_runtime(docs, pyodide: Path | None = None) -> Runtime:
+#: run by Node with the npm package: Pyodide's own Python compiles the zip's modules to
+#: bytecode (unchecked-hash .pyc, valid whatever the file times), so the browser does not
+#: compile them at every page load
+PRECOMPILE_JS = r"""
+const fs = require("fs");
+const [pyodideDir, zipIn, zipOut] = process.argv.slice(1);
+(async () => {
+  const py = await require(pyodideDir + "/pyodide.js").loadPyodide({ indexURL: pyodideDir + "/" });
+  py.unpackArchive(new Uint8Array(fs.readFileSync(zipIn)), "zip", { extractDir: "/z" });
+  py.runPython(`
+import compileall, py_compile, shutil, sys
+if not compileall.compile_dir("/z", quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
+    sys.exit("compileall failed")
+shutil.make_archive("/out", "zip", "/z")
+`);
+  fs.writeFileSync(zipOut, py.FS.readFile("/out.zip"));
+})().catch((err) => { console.error(String(err).trim().split("\n").pop()); process.exit(1); });
+"""
+
+
+def precompile(zip_path: Path, pyodide: Path) -> None:
+    """Add the bytecode of the zip's modules, compiled by Pyodide's Python (run with Node)."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise UsageError("--playground needs Node.js (node) to compile the package for "
+                         "Pyodide; install it (apt-get install nodejs npm)")
+    out = zip_path.with_suffix(".pyc.zip")
+    proc = subprocess.run([node, "-e", PRECOMPILE_JS, str(Path(pyodide).resolve()),
+                           str(zip_path), str(out)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0 or not out.is_file():
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise UsageError(f"--playground: compiling the package with Pyodide's Python failed: {last}")
+    os.replace(out, zip_path)
+
+
+def write_runtime(docs, pyodide: Path | None = None, compiled: bool = True) -> Runtime:
     """Put the runtime into ``docs/playground-runtime/`` (replacing an older one); ``pyodide``
-    is the npm package's folder (default: :func:`fetch_pyodide`)."""
+    is the npm package's folder (default: :func:`fetch_pyodide`); ``compiled``: with the
+    modules' bytecode (:func:`precompile`)."""
     source = fetch_pyodide() if pyodide is None else Path(pyodide)
     folder = Path(docs) / RUNTIME_DIR
     if folder.exists() and (folder.is_symlink() or not folder.is_dir()):
@@ -184,6 +237,8 @@ def write_runtime(docs, pyodide: Path | None = None) -> Runtime:
         zip_path = Path(tmp) / PACKAGE_ZIP
         package_zip(zip_path)
         check_zip(zip_path)
+        if compiled:
+            precompile(zip_path, source)
         for name in RUNTIME_FILES:
             shutil.copyfile(source / name, Path(tmp) / name)
         files = RUNTIME_FILES + (PACKAGE_ZIP, "runtime.json")
