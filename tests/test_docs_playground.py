@@ -22,7 +22,7 @@ from broadcasting.docs import PATTERNS, render
 from broadcasting.docs.playground import (DEFAULT, PYODIDE_VERSION, RUNTIME_DIR, SCRIPT,
                                           examples, playground_page, render_view)
 from broadcasting.docs.runtime import (PACKAGE_ZIP, RUNTIME_FILES, check_zip, fetch_pyodide,
-                                       package_zip, write_runtime)
+                                       package_zip, precompile, write_runtime)
 from broadcasting.errors import UsageError
 
 
@@ -201,6 +201,12 @@ def test_a_file_in_the_runtime_folders_place_is_refused(tmp_path):
     with pytest.raises(UsageError, match="is not a folder"):
         write_runtime(tmp_path, tmp_path)
     assert (tmp_path / RUNTIME_DIR).read_text() == "mine"
+
+
+def test_without_node_the_package_cannot_be_compiled_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(UsageError, match="needs Node.js"):
+        precompile(tmp_path / PACKAGE_ZIP, tmp_path)
 
 
 def test_runtime_is_ignored_by_git():

@@ -30,7 +30,7 @@ import pytest
 import broadcasting as bc
 from broadcasting.cli import main
 from broadcasting.docs import PATTERNS
-from broadcasting.docs.playground import DEFAULT, RUNTIME_DIR
+from broadcasting.docs.playground import DEFAULT, PYODIDE_VERSION, RUNTIME_DIR
 from broadcasting.docs.runtime import RUNTIME_FILES, cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,6 +204,19 @@ def test_example_buttons_show_the_gallery_and_the_seed_chain(browser, page):
     print(f"playground explanation, each gallery example: median {sorted(times)[len(times) // 2]:.1f} "
           f"ms, max {max(times):.1f} ms")
     assert _errors(browser) == []
+
+
+def test_the_runtime_is_the_pinned_pyodide_and_the_compiled_package(built):
+    import json
+    import zipfile
+    folder = built / RUNTIME_DIR
+    manifest = json.loads((folder / "runtime.json").read_text())
+    assert manifest["pyodide"] == PYODIDE_VERSION and all((folder / f).is_file() for f in manifest["files"])
+    cached = cache_dir() / "node_modules" / "pyodide"
+    assert (folder / "pyodide.asm.wasm").read_bytes() == (cached / "pyodide.asm.wasm").read_bytes()
+    names = zipfile.ZipFile(folder / manifest["package"]).namelist()
+    assert "broadcasting/explain.py" in names
+    assert any(n.startswith("broadcasting/__pycache__/explain.cpython-") for n in names)  # precompiled
 
 
 def test_without_the_runtime_the_page_says_how_to_enable_it(browser, page, built):
