@@ -10,7 +10,6 @@ Exit codes: 0 ok, 1 a check found a difference, 2 bad input (one line on stderr,
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import re
@@ -22,6 +21,7 @@ from .errors import USER_ERRORS, UsageError
 from .plan import OPS
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # here, not at import: the docs' Playground imports this module in the browser
     parser = argparse.ArgumentParser(
         prog="broadcasting", description="Make array broadcasting explicit.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,6 +107,7 @@ def _shape(body: str, text: str) -> tuple[int, ...]:
 
 
 def register(sub) -> None:
+    import argparse
     p = sub.add_parser("explain", help="explain one broadcast in every notation",
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expression", nargs="+", help='e.g. "a(3) * B(2,3)" (quote it for the shell)')

@@ -15,7 +15,7 @@ import pytest
 import broadcasting as bc
 from broadcasting.cli import main
 from broadcasting.docs import PATTERNS, render
-from broadcasting.docs.markup import is_generated, md_header, svg_header
+from broadcasting.docs.markup import is_generated, js_header, md_header, svg_header
 from broadcasting.docs.pages import corpus_facts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,8 @@ def test_committed_docs_are_current(site):
 def test_every_generated_file_says_so_on_its_first_line(site):
     for rel, text in site.items():
         first = text.splitlines()[0]
-        assert first == (svg_header() if rel.endswith(".svg") else md_header()), rel
+        header = {".svg": svg_header(), ".js": js_header()}.get(Path(rel).suffix, md_header())
+        assert first == header, rel
         assert "broadcasting docs build" in first
 
 

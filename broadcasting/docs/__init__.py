@@ -41,6 +41,11 @@ def _derive() -> dict[str, str]:
     return {path: md_header() + "\n\n" + text for path, text in pages().items()}
 
 
+def _playground() -> dict[str, str]:
+    from .playground import SCRIPT, playground_page, playground_script
+    return {"playground.md": playground_page(), SCRIPT: playground_script()}
+
+
 def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
     """Every generated file of the site: relative path → text (deterministic).
 
@@ -55,6 +60,7 @@ def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
         site[f"diagrams/{p.slug}.svg"] = pattern_svg(p)
     site.update(_backprop())
     site.update(_derive())
+    site.update(_playground())
     site["numpy-vs-torch.md"] = numpy_vs_torch_page(facts)
     site["corpus.md"] = corpus_page(facts)
     site["api.md"] = api_page()
@@ -77,7 +83,7 @@ def _stale(out: Path, site: dict[str, str]) -> list[Path]:
     """Generated files in ``out`` that the site no longer has."""
     old = []
     for path in sorted(out.rglob("*")):
-        if path.suffix in (".md", ".svg") and path.relative_to(out).as_posix() not in site:
+        if path.suffix in (".md", ".svg", ".js") and path.relative_to(out).as_posix() not in site:
             with open(path, encoding="utf-8", errors="replace") as f:
                 if is_generated(f.readline()):
                     old.append(path)

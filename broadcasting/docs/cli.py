@@ -14,6 +14,8 @@ def register(sub) -> None:
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("--out", default="docs", metavar="DIR", help="output folder (default: docs)")
     b.add_argument("--corpus", metavar="DIR", help="corpus folder (default: ./corpus)")
+    b.add_argument("--playground", action="store_true",
+                   help="also fetch (npm) and copy the Playground's Python runtime into the folder")
     b.set_defaults(run=run)
 
 
@@ -24,6 +26,15 @@ def run(args) -> int:
     if facts is not None and facts.problem:
         from ..errors import CorpusError
         raise CorpusError(f"--corpus {args.corpus}: {facts.problem}")
+    pyodide = None
+    if args.playground:  # fetched first: without npm, nothing is written
+        from .runtime import fetch_pyodide
+        pyodide = fetch_pyodide()
     written = build(args.out, facts)
     print(f"wrote {len(written)} files under {args.out}/")
+    if pyodide is not None:
+        from .runtime import write_runtime
+        rt = write_runtime(args.out, pyodide)
+        print(f"wrote the playground runtime (pyodide {rt.pyodide}, {len(rt.files)} files) "
+              f"under {rt.folder}/")
     return 0
