@@ -84,11 +84,33 @@ def test_row_vector_page_states_the_column_scaling(site):
 def test_code_samples_ran_and_agreed(site):
     for p in PATTERNS:
         outputs = re.findall(r"Output:\n\n```text\n(.*?)\n```", _page(site, p.slug), re.S)
-        assert len(outputs) == 2, p.slug
-        numpy_out, torch_out = outputs
+        assert len(outputs) == 3, p.slug
+        values_out, numpy_out, torch_out = outputs
         assert numpy_out.endswith(" True") and "False" not in numpy_out, (p.slug, numpy_out)
         # one torch.equal per operand: autograd == the backward einsum
         assert torch_out.split("]) ", 1)[1].split() == ["True"] * len(p.shapes), (p.slug, torch_out)
+
+
+def test_pattern_pages_show_the_operands_and_the_result_as_values(site):
+    import numpy as np
+    from broadcasting.docs.patterns import values_svg
+    for p in PATTERNS:
+        arrays = [np.arange(1, int(np.prod(s)) + 1).reshape(s) for s in p.shapes]
+        result = arrays[0]
+        for a in arrays[1:]:
+            result = result @ a if p.op == "@" else result * a
+        (shown,) = re.findall(r"## With values.*?Output:\n\n```text\n(.*?)\n```",
+                              _page(site, p.slug), re.S)
+        expected = (str(result) if result.ndim >= 2 else str(result.tolist())) if result.size else "and no entries"
+        assert shown.endswith(expected), (p.slug, shown)
+        for name, a in zip(p.names, arrays):
+            assert f"{name} =" in shown or a.size == 0
+        drawn = site[f"diagrams/{p.slug}-values.svg"]
+        assert f"](../diagrams/{p.slug}-values.svg)" in _page(site, p.slug) and drawn == values_svg(p)
+        if result.size:  # the result's last cell shows its value
+            last = ",".join(str(k - 1) for k in result.shape)
+            if all(k <= 5 for k in result.shape):
+                assert f"{p.names[-1]}[{last}] = {result.flat[-1]}" in drawn, p.slug
 
 
 def test_corpus_counts_are_counted_from_the_corpus(site):
@@ -170,7 +192,7 @@ def test_mkdocs_build_strict(tmp_path):
                            str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix" / "index.html").read_text()
+    html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix.html").read_text()
     assert "<math" in html and "row-vector-times-matrix.svg" in html
     assert "cdn" not in html.lower() and "fonts.googleapis" not in html
 

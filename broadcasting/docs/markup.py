@@ -54,6 +54,10 @@ def code(body: str, lang: str = "") -> str:
     return f"```{lang}\n{body.rstrip()}\n```"
 
 
+#: the brackets latex2mathml writes around a matrix, said stretchy so they span its rows
+_MATRIX_BRACKETS = {"<mo>&#x0005B;</mo><mtable": '<mo stretchy="true" fence="true">&#x0005B;</mo><mtable',
+                    "</mtable><mo>&#x0005D;</mo>": '</mtable><mo stretchy="true" fence="true">&#x0005D;</mo>'}
+
 _FIXES = {
     # MathML Core has no double-struck variant for <mn>: use the character itself
     '<mn mathvariant="double-struck">1</mn>': "<mn>𝟙</mn>",
@@ -61,16 +65,24 @@ _FIXES = {
 
 
 _NAME_AFTER_TERM = re.compile(r"(?<=[}\w])(?: \\,)? \\mathrm\{")
+_COMMAND_BEFORE = re.compile(r"\\[A-Za-z]+$")
 
 
 def _readable(latex: str) -> str:
     """Products of long (upright) names get a visible ``·``: ``ab`` reads as a product of
-    letters, ``dloss_dprob dprob_dscore`` run together does not.
+    letters, ``dloss_dprob dprob_dscore`` run together does not. A name after a command
+    (``\\partial``, ``\\sum``) is its argument, not a factor: no dot there.
 
     >>> _readable(r"\\mathrm{ab}_{i} \\mathrm{cd} = x")
     '\\\\mathrm{ab}_{i} \\\\cdot \\\\mathrm{cd} = x'
+    >>> _readable(r"\\partial \\mathrm{ab}_{i}")
+    '\\\\partial \\\\mathrm{ab}_{i}'
     """
-    return _NAME_AFTER_TERM.sub(r" \\cdot \\mathrm{", latex)
+    def dot(m: re.Match) -> str:
+        if _COMMAND_BEFORE.search(latex, 0, m.start()):
+            return m.group(0)
+        return r" \cdot \mathrm{"
+    return _NAME_AFTER_TERM.sub(dot, latex)
 
 
 def mathml(latex: str, display: bool = False) -> str:
@@ -83,9 +95,9 @@ def mathml(latex: str, display: bool = False) -> str:
     """
     from latex2mathml.converter import convert
     out = convert(_readable(latex), display="block" if display else "inline")
-    for old, new in _FIXES.items():
+    for old, new in (_FIXES | _MATRIX_BRACKETS).items():
         out = out.replace(old, new)
-    out = out.replace("\\&#x0005F;", "&#x0005F;")  # \_ inside \texttt
+    out = out.replace("\\_", "_").replace("\\&#x0005F;", "&#x0005F;")  # \_ inside \texttt
     return out.replace("*", "&#x0002A;").replace("_", "&#x0005F;").replace("\n", "")
 
 

@@ -161,6 +161,8 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
            "exactly — as an index formula, a matrix form, an einsum, a picture and a backward "
            "rule — rewrites code so that every implicit broadcast becomes explicit, and ships a "
            "corpus that checks numpy, torch and the math agree.", "",
+           "New to broadcasting? Read [Broadcasting from scratch](start.md) first: the rules "
+           "with values, then every notation on one example.", "",
            "## The two rules", "",
            "Align the shapes on the right. Then, axis by axis, equal sizes match, and:", ""]
     for k, (text, *shapes) in enumerate(RULE_EXAMPLES):
@@ -181,7 +183,8 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
         out += [f"- [{p.title}](patterns/{k + 1:02d}-{p.slug}.md) — `{p.expression}`"
                 for k, p in enumerate(patterns)]
         out.append("")
-    out += ["## More", "", "- [Backprop by hand, every `*` explicit](backprop.md)",
+    out += ["## More", "", "- [Broadcasting from scratch](start.md)",
+            "- [Backprop by hand, every `*` explicit](backprop.md)",
             "- [numpy vs torch: where they differ](numpy-vs-torch.md)",
             "- [The equivalence corpus](corpus.md)", "- [API reference](api.md)", ""]
     return "\n".join(out)
