@@ -22,7 +22,8 @@ from .patterns import PATTERNS, pattern_page, pattern_svg, values_svg
 __all__ = ["render", "build", "CorpusFacts", "corpus_facts", "PATTERNS", "STATIC"]
 
 #: files under docs/ that are part of the site but not generated (none are overwritten)
-STATIC = ("stylesheets/extra.css", "fonts/DejaVuMathTeXGyre.ttf", "fonts/LICENSE.txt")
+STATIC = ("stylesheets/extra.css", "fonts/DejaVuMathTeXGyre.ttf", "fonts/LICENSE.txt",
+          "javascripts/iframe-worker-shim.js", "javascripts/iframe-worker-LICENSE.txt")
 
 
 def _rule_svgs() -> dict[str, str]:
