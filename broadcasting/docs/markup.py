@@ -13,7 +13,7 @@ import html
 import re
 
 __all__ = ["COMMAND", "md_header", "svg_header", "table", "code", "mathml", "math_block",
-           "is_generated", "typeset"]
+           "is_generated", "typeset", "VERSIONS", "versions_line", "comparable"]
 
 COMMAND = "broadcasting docs build"
 
@@ -35,6 +35,36 @@ def is_generated(first_line: str) -> bool:
     (True, False)
     """
     return first_line.strip() in (md_header(), svg_header())
+
+
+#: how the one line of the docs that depends on the machine begins: the library versions the
+#: page was built with. :func:`comparable` drops it, so the docs test compares the rest.
+VERSIONS = "**Versions** (the one line that depends on the machine; not compared by the docs test):"
+
+
+def versions_line(*libraries: str) -> str:
+    """The labelled line naming the installed version of each library.
+
+    >>> versions_line("numpy").startswith(VERSIONS + " numpy ")
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    def one(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} not installed"
+    return f"{VERSIONS} {', '.join(one(name) for name in libraries)}."
+
+
+def comparable(text: str) -> str:
+    """A generated file without its versions line: what must be identical on any machine.
+
+    >>> comparable("# A\\n" + versions_line("numpy") + "\\nB\\n")
+    '# A\\nB\\n'
+    """
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(VERSIONS))
 
 
 def _cell(text: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..explain import explain
 from ..shapes import format_shape
-from .markup import code, math_block, md_header, table
+from .markup import code, math_block, md_header, table, versions_line
 
 __all__ = ["CorpusFacts", "corpus_facts", "index_page", "corpus_page", "numpy_vs_torch_page",
            "RULE_EXAMPLES", "command_help"]
@@ -305,7 +305,7 @@ def numpy_vs_torch_page(facts: CorpusFacts) -> str:
            "the corpus. They differ in the *dtype* of mixed operations (type promotion: what a "
            "0-d array or a Python scalar counts for) and in the exceptions they raise. Every row "
            "below is read from the corpus (`broadcasting corpus run` checks each record again), "
-           "with the id of its case.", ""]
+           "with the id of its case.", "", versions_line("numpy", "torch"), ""]
     if facts.problem:
         return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
     return "\n".join(out + _promotion_section(facts) + _error_section(facts)
