@@ -152,7 +152,7 @@ def _scheme(driver, dark: bool) -> None:
         {"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]})
     driver.execute_script("document.body.setAttribute('data-md-color-scheme', arguments[0])",
                           "slate" if dark else "default")
-    time.sleep(0.3)
+    time.sleep(0.05)
 
 
 def _viewport(driver, width: int) -> None:
@@ -160,7 +160,7 @@ def _viewport(driver, width: int) -> None:
     narrower than the tablet breakpoint, it is a phone's (touch, mobile layout)."""
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": width < 600})
-    time.sleep(0.2)
+    time.sleep(0.05)
 
 
 def _shoot(driver, path: Path, longest: int = 8000) -> Path:
@@ -177,6 +177,10 @@ def _shoot(driver, path: Path, longest: int = 8000) -> Path:
 
 def _open(driver, url: str) -> None:
     driver.get(url)
+    # no colour transitions: a view is ready to measure and photograph as soon as it is set
+    driver.execute_script("const s = document.createElement('style'); s.textContent = "
+                          "'*, *::before, *::after { transition: none !important; }'; "
+                          "document.head.appendChild(s);")
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "Promise.all([document.fonts.ready, ...[...document.images].map(i => i.decode().catch(() => 0))])"

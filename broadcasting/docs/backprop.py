@@ -15,7 +15,7 @@ import numpy as np
 from ..explain import explain
 from ..shapes import format_shape
 from .gradients import batch_section, compact_rule_section
-from .markup import code, math_block, md_header, table, typeset
+from .markup import CONVENTION, code, math_block, md_header, table, typeset
 
 __all__ = ["backprop_page", "CHAIN_WOUT", "CHAIN_W"]
 
@@ -41,7 +41,8 @@ def _chain_section(title: str, chain, code_line: str) -> list[str]:
            "The shapes, aligned on the right:", "", code("\n".join(e.table()), "text"), "",
            "What that `*` chain computes, entry by entry:", "", math_block(e.latex), ""]
     if e.matrix is not None:
-        out += ["As a matrix expression:", "", math_block(e.matrix), "",
+        out += [f"As a matrix expression ({CONVENTION[0].lower()}{CONVENTION[1:-1]}):", "",
+                math_block(e.matrix), "",
                 f"({e.matrix_form.case}{': ' + e.matrix_form.words if e.matrix_form.words else ''})", ""]
     out += ["The same, with nothing left implicit:", "",
             code(f'{e.plan.result_name} = einops.einsum({", ".join(o.name + o.index_text for o in e.operands)}, '

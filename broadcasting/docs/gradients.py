@@ -18,7 +18,7 @@ import numpy as np
 
 from ..explain import explain
 from ..shapes import BroadcastError
-from .markup import code, math_block, table
+from .markup import code, math_block, table, typeset
 
 __all__ = ["compact_rule_section", "batch_section", "BATCH"]
 
@@ -112,7 +112,6 @@ def compact_rule_section() -> str:
            "respect to `x` has none (its label `i` is summed away), so its Jacobian is `W` "
            "itself, already compact.", ""]
     out += _broadcast_case() + _elementwise_case()
-    from .markup import typeset
     return typeset("\n".join(out))
 
 
@@ -193,5 +192,4 @@ def batch_section() -> str:
            "The wrong one is $(\\sum_b x_b)(\\sum_b g_b)^\\top$: it pairs sample 1's input with "
            "sample 3's gradient. Only with a single sample are the two the same — which is why "
            "the notebook's chain was right.", ""]
-    from .markup import typeset
     return typeset("\n".join(out))

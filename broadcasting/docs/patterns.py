@@ -16,7 +16,7 @@ from functools import cached_property
 
 from ..explain import Explanation, explain
 from ..shapes import format_shape
-from .markup import code, math_block, md_header, svg_header, table
+from .markup import CONVENTION, code, math_block, md_header, svg_header, table
 
 __all__ = ["Pattern", "PATTERNS", "pattern_page", "pattern_svg", "values_svg", "values_code",
            "numpy_code", "torch_code", "run_code", "table_legend"]
@@ -51,7 +51,7 @@ PATTERNS = (
             "Scaling a whole matrix: `W - lr * grad`."),
     Pattern("hadamard", "Hadamard (elementwise) product", ((2, 3), (2, 3)), "*", ("A", "B", "C"),
             "Equal shapes: no broadcasting at all, each entry times its partner."),
-    Pattern("row-vector-times-matrix", "Row vector × matrix", ((3,), (2, 3)), "*", ("a", "B", "C"),
+    Pattern("row-vector-times-matrix", "Vector × matrix", ((3,), (2, 3)), "*", ("a", "B", "C"),
             "The notebook's open question: `a * B` with `a` of shape (3,) scales each column of B."),
     Pattern("column-times-matrix", "Column × matrix", ((2, 1), (2, 3)), "*", ("u", "B", "C"),
             "A column (n, 1) scales each row: per-sample weights times features."),
@@ -249,7 +249,7 @@ def pattern_page(p: Pattern, corpus_count: str) -> str:
            "## Aligned shapes", "", table_legend(e), "",
            code("\n".join(e.table()), "text"), "",
            "## Index formula", "", math_block(e.latex), "", code(e.index, "text"), "",
-           "## Matrix form", "", *_matrix_section(e), "",
+           "## Matrix form", "", f"*{CONVENTION}*", "", *_matrix_section(e), "",
            "## einsum and einops", "",
            table(["einsum", "einops"], [[f"`{e.einsum}`", f"`{e.einops}`"]]), "",
            "Operands with a stretched size-1 axis enter the einsum with that axis indexed away "

@@ -14,14 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..explain import explain
-from .markup import code, math_block, md_header, svg_header
+from .markup import CONVENTION, code, math_block, md_header, svg_header
 from .patterns import run_code
 
-__all__ = ["start_page", "start_svgs", "CONVENTION", "STEPS"]
+__all__ = ["start_page", "start_svgs", "STEPS"]
 
-#: how matrix forms read a 1-D array (stated wherever the docs write matrix forms)
-CONVENTION = ("Matrix forms follow one convention: a 1-D array is a column vector; an operand "
-              "of shape (1, n) is a row, written as it is; a 1-element array is an entry.")
 
 #: the examples drawn with values: file name, shapes, names, source lines making the operands
 STEPS = (
