@@ -21,8 +21,9 @@ stored array's index), ``data-copy`` (``"no"``, ``"stretched"`` or ``"new"``).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from functools import partial
+import operator
+from dataclasses import dataclass, field, replace
+from functools import partial, reduce
 from html import escape as escape_html
 
 from .ops import BY_SYMBOL
@@ -76,6 +77,8 @@ class Panel:
     shape: tuple[int, ...]
     axes: tuple[PanelAxis, ...]
     is_result: bool = False
+    #: the array drawn in the cells (``None``: cells show their index); see :func:`svg`'s ``values``
+    values: object = field(default=None, compare=False, repr=False)
 
     def copy_kind(self, cell: tuple[int, ...]) -> str:
         """``"new"`` when the cell is a copy along a new axis, ``"stretched"`` when along a
@@ -293,6 +296,26 @@ def _index_text(panel: Panel, cell: tuple[int, ...]) -> str:
     return ",".join(str(k) for k in elem)
 
 
+def value_text(x) -> str:
+    """A cell's value as drawn: integers without a point, others to 3 significant digits.
+
+    >>> value_text(6.0), value_text(-0.0), value_text(0.125), value_text(True)
+    ('6', '0', '0.125', 'True')
+    """
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
+        return str(bool(x))
+    v = float(x)
+    if v.is_integer():
+        return str(int(v))
+    return f"{v:.3g}"
+
+
+def _cell_text(panel: Panel, cell: tuple[int, ...]) -> str:
+    if panel.values is None:
+        return _index_text(panel, cell)
+    return value_text(panel.values[panel.element(cell)])
+
+
 def _notes(panel: Panel, plan: BroadcastPlan) -> list[str]:
     if panel.is_result:
         return [f"Σ over {', '.join(plan.contracted)}"] if plan.contracted else []
@@ -309,7 +332,7 @@ def _notes(panel: Panel, plan: BroadcastPlan) -> list[str]:
 def _grid(panel: Panel, lay: _Layout, cell: float, x0: float, y0: float, key, back: bool):
     """The cells of one slice at (x0, y0)."""
     parts = []
-    fs = max(cell * 0.32, 7)
+    fs = max(cell * (0.32 if panel.values is None else 0.42), 7)
     for r, row in enumerate(lay.rows):
         for c, col in enumerate(lay.cols):
             x, y = x0 + c * cell, y0 + r * cell
@@ -324,15 +347,17 @@ def _grid(panel: Panel, lay: _Layout, cell: float, x0: float, y0: float, key, ba
             cls = "cell res" if panel.is_result else "cell" + {"no": "", "stretched": " cp",
                                                                  "new": " cp cpn"}[kind]
             label = _index_text(panel, idx)
+            shown_text = _cell_text(panel, idx)
             tip = (f"{panel.name}[{label}]" if panel.shape else panel.name) + \
+                ("" if panel.values is None else f" = {shown_text}") + \
                 ("" if kind == "no" else f" (copy along a {kind} axis)")
             parts.append(f'<rect class="{cls}" x="{_num(x + 1)}" y="{_num(y + 1)}" '
                          f'width="{_num(cell - 2)}" height="{_num(cell - 2)}" rx="3" '
                          f'data-grid="{escape(panel.name)}" data-index="{label}" '
                          f'data-copy="{kind}"><title>{escape(tip)}</title></rect>')
-            size = min(fs, (cell - 5) / (0.6 * max(len(label), 1)))
+            size = min(fs, (cell - 5) / (0.6 * max(len(shown_text), 1)))
             if not back and size >= 6.5:
-                parts.append(_text(x + cell / 2, y + cell / 2 + size * 0.35, label,
+                parts.append(_text(x + cell / 2, y + cell / 2 + size * 0.35, shown_text,
                                    "idx mono" + ("" if kind == "no" else " cpt"), size=size))
     return parts
 
@@ -443,9 +468,9 @@ def _wrap(words: list[str], chars: float) -> list[str]:
     return lines
 
 
-def _diagram_id(plan: BroadcastPlan, opt: DiagramOptions) -> str:
+def _diagram_id(plan: BroadcastPlan, opt: DiagramOptions, values: str = "") -> str:
     key = repr((plan, opt.cell, opt.max_shown, opt.max_slices, opt.max_width, opt.title,
-                opt.legend)).encode()
+                opt.legend) + ((values,) if values else ())).encode()
     return "bcd-" + hashlib.sha1(key).hexdigest()[:10]
 
 
@@ -506,22 +531,53 @@ def _place(plan, blocks, rows, top: float):
     return parts, width, y0
 
 
-def svg(plan: BroadcastPlan, **options) -> str:
+_VALUE_OPS = {"*": operator.mul, "+": operator.add, "-": operator.sub, "/": operator.truediv,
+              "@": operator.matmul}
+
+
+def _with_values(plan: BroadcastPlan, panels, values) -> tuple[Panel, ...]:
+    """The panels carrying the operands' arrays and the result computed from them."""
+    import numpy as np
+    arrays = [np.asarray(v) for v in values]
+    shapes = tuple(a.shape for a in arrays)
+    if shapes != tuple(o.shape for o in plan.operands):
+        raise ValueError(f"values: arrays of shapes {shapes} given for operands of shapes "
+                         f"{tuple(o.shape for o in plan.operands)}; give one array per operand, "
+                         f"of its shape")
+    if plan.op not in _VALUE_OPS:
+        raise ValueError(f"values: drawing values is supported for {sorted(_VALUE_OPS)}, not {plan.op!r}")
+    result = np.asarray(reduce(_VALUE_OPS[plan.op], arrays))
+    return tuple(replace(p, values=a) for p, a in zip(panels, arrays + [result]))
+
+
+def _values_key(panels) -> str:
+    return "|".join(repr(p.values.tolist()) for p in panels if p.values is not None)
+
+
+def svg(plan: BroadcastPlan, values=None, **options) -> str:
     """The diagram of a plan as an SVG document (a string).
 
     Options (see :class:`DiagramOptions`): ``cell``, ``max_shown``, ``max_slices``,
     ``max_width``, ``min_cell``, ``title``, ``legend``. Grids wrap onto more rows when they
-    do not fit ``max_width`` even at ``min_cell``.
+    do not fit ``max_width`` even at ``min_cell``. ``values``: one array per operand; the
+    cells then show the values (copies included) and the result's cells the computed result,
+    instead of indices.
 
     >>> from broadcasting.plan import make_plan
     >>> text = svg(make_plan(((2,), (2, 3)), op="@", names=("x", "W", "h")))
     >>> "Σ i = 2" in text, text.count('data-grid="h"')
     (True, 3)
+    >>> import numpy as np
+    >>> drawn = svg(make_plan(((3,), (2, 3))), values=[np.array([1, 2, 3]), np.ones((2, 3))])
+    >>> "C[1,2] = 3" in drawn, "a[2] = 3 (copy along a new axis)" in drawn
+    (True, True)
     """
     opt = DiagramOptions(**options)
     panels = panels_of(plan)
+    if values is not None:
+        panels = _with_values(plan, panels, values)
     blocks, rows = _fit(plan, panels, opt)
-    did = _diagram_id(plan, opt)
+    did = _diagram_id(plan, opt, _values_key(panels))
     words = [opt.title] if opt.title else _title_words(plan)
     title = " ".join(words)
     lines = _wrap(words, (opt.max_width - 32) / (14 * 0.6))

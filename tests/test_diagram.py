@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import broadcasting as bc
-from broadcasting.diagram import panels_of, shown, svg
+from broadcasting.diagram import panels_of, shown, svg, value_text
 from broadcasting.plan import make_plan
 
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -151,3 +151,53 @@ def test_every_cell_drawn_and_copies_counted(shapes):
 def test_valid_xml_for_other_shapes(shapes, op):
     root = ET.fromstring(bc.explain(*shapes, op=op).svg())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def _drawn_values(text: str) -> dict[tuple[str, str], str]:
+    """(grid, data-index) -> the value its tooltip says (``B[1,2] = 6 (copy …)``)."""
+    root = ET.fromstring(text)
+    out = {}
+    for r in root.iter("{http://www.w3.org/2000/svg}rect"):
+        if "data-grid" in r.attrib:
+            tip = r.find("{http://www.w3.org/2000/svg}title").text
+            out[(r.attrib["data-grid"], r.attrib["data-index"])] = tip.split(" = ")[1].split(" (")[0]
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+def test_values_drawn_are_the_operands_and_numpys_result(shapes):
+    import numpy as np
+    from broadcasting.diagram import value_text
+    arrays = [np.arange(1, math.prod(s) + 1).reshape(s) - 3 for s in shapes.input_shapes]
+    plan = make_plan(shapes.input_shapes)
+    drawn = _drawn_values(svg(plan, values=arrays, **ALL))
+    result = arrays[0] * arrays[1]
+    expected = {}
+    for o, a in zip(plan.operands, arrays):
+        for ix in np.ndindex(*a.shape):
+            expected[(o.name, ",".join(map(str, ix)) if ix else o.name)] = value_text(a[ix])
+    for ix in np.ndindex(*result.shape):
+        expected[(plan.result_name, ",".join(map(str, ix)) if ix else plan.result_name)] = value_text(result[ix])
+    if result.size == 0:
+        assert drawn == {}
+    else:
+        assert drawn == expected  # every stored entry, copies showing their source's value
+
+
+def test_values_for_matmul_and_refused_values():
+    import numpy as np
+    x, W = np.array([1, 2]), np.array([[1, 2, 3], [4, 5, 6]])
+    drawn = _drawn_values(bc.explain(x, W, op="@", names=("x", "W", "h")).svg(values=[x, W]))
+    assert [drawn[("h", str(j))] for j in range(3)] == [str(v) for v in (x @ W)]
+    with pytest.raises(ValueError, match=r"values: arrays of shapes \(\(3,\),\)"):
+        svg(make_plan(((2,), (2, 3)), op="@"), values=[np.ones(3)])
+    assert value_text(np.float64(0.5)) == "0.5" and value_text(-2.0) == "-2"
+
+
+def test_values_change_the_diagram_id_so_two_on_a_page_do_not_share_styles():
+    import numpy as np
+    plan = make_plan(((3,), (2, 3)))
+    ids = {ET.fromstring(svg(plan, values=v)).attrib["id"]
+           for v in (None, [np.ones(3), np.ones((2, 3))], [np.zeros(3), np.ones((2, 3))])}
+    assert len(ids) == 3

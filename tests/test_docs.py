@@ -15,7 +15,7 @@ import pytest
 import broadcasting as bc
 from broadcasting.cli import main
 from broadcasting.docs import PATTERNS, render
-from broadcasting.docs.markup import is_generated, js_header, md_header, svg_header
+from broadcasting.docs.markup import VERSIONS, comparable, is_generated, js_header, md_header, svg_header
 from broadcasting.docs.pages import corpus_facts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,8 +40,8 @@ def _page(site, slug: str) -> str:
 
 
 def test_committed_docs_are_current(site):
-    stale = [rel for rel, text in site.items()
-             if not (DOCS / rel).is_file() or (DOCS / rel).read_text(encoding="utf-8") != text]
+    stale = [rel for rel, text in site.items() if not (DOCS / rel).is_file()
+             or comparable((DOCS / rel).read_text(encoding="utf-8")) != comparable(text)]
     extra = [p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*")
              if p.suffix in (".md", ".svg") and p.relative_to(DOCS).as_posix() not in site]
     assert not stale and not extra, (
@@ -85,11 +85,33 @@ def test_row_vector_page_states_the_column_scaling(site):
 def test_code_samples_ran_and_agreed(site):
     for p in PATTERNS:
         outputs = re.findall(r"Output:\n\n```text\n(.*?)\n```", _page(site, p.slug), re.S)
-        assert len(outputs) == 2, p.slug
-        numpy_out, torch_out = outputs
+        assert len(outputs) == 3, p.slug
+        values_out, numpy_out, torch_out = outputs
         assert numpy_out.endswith(" True") and "False" not in numpy_out, (p.slug, numpy_out)
         # one torch.equal per operand: autograd == the backward einsum
         assert torch_out.split("]) ", 1)[1].split() == ["True"] * len(p.shapes), (p.slug, torch_out)
+
+
+def test_pattern_pages_show_the_operands_and_the_result_as_values(site):
+    import numpy as np
+    from broadcasting.docs.patterns import values_svg
+    for p in PATTERNS:
+        arrays = [np.arange(1, int(np.prod(s)) + 1).reshape(s) for s in p.shapes]
+        result = arrays[0]
+        for a in arrays[1:]:
+            result = result @ a if p.op == "@" else result * a
+        (shown,) = re.findall(r"## With values.*?Output:\n\n```text\n(.*?)\n```",
+                              _page(site, p.slug), re.S)
+        expected = (str(result) if result.ndim >= 2 else str(result.tolist())) if result.size else "and no entries"
+        assert shown.endswith(expected), (p.slug, shown)
+        for name, a in zip(p.names, arrays):
+            assert f"{name} =" in shown or a.size == 0
+        drawn = site[f"diagrams/{p.slug}-values.svg"]
+        assert f"](../diagrams/{p.slug}-values.svg)" in _page(site, p.slug) and drawn == values_svg(p)
+        if result.size:  # the result's last cell shows its value
+            last = ",".join(str(k - 1) for k in result.shape)
+            if all(k <= 5 for k in result.shape):
+                assert f"{p.names[-1]}[{last}] = {result.flat[-1]}" in drawn, p.slug
 
 
 def test_corpus_counts_are_counted_from_the_corpus(site):
@@ -171,7 +193,7 @@ def test_mkdocs_build_strict(tmp_path):
                            str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix" / "index.html").read_text()
+    html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix.html").read_text()
     assert "<math" in html and "row-vector-times-matrix.svg" in html
     assert "cdn" not in html.lower() and "fonts.googleapis" not in html
 
@@ -182,3 +204,131 @@ def _has(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+# ------------------------------------------------------------------ issue 16: a learner's path
+
+
+def _nav_pages() -> list[str]:
+    import yaml
+
+    def flat(items):
+        for item in items:
+            if isinstance(item, str):
+                yield item
+            else:
+                for value in item.values():
+                    yield from (flat(value) if isinstance(value, list) else [value])
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["use_directory_urls"] is False  # links work from file://
+    assert "offline" in config["plugins"]
+    return list(flat(config["nav"]))
+
+
+def test_nav_is_the_reading_path_and_lists_every_page(site):
+    nav = _nav_pages()
+    pages = sorted(p for p in site if p.endswith(".md"))
+    assert sorted(set(nav) & set(pages)) == pages and len(nav) == len(set(nav))
+    path = ["index.md", "start.md"] + [p for p in nav if p.startswith("patterns/")] + \
+        ["backprop.md", "numpy-vs-torch.md", "corpus.md", "api.md"]
+    assert [p for p in nav if p in path] == path
+    gallery = [f"patterns/{k + 1:02d}-{p.slug}.md" for k, p in enumerate(PATTERNS)]
+    assert [p for p in nav if p.startswith("patterns/")] == gallery
+
+
+def test_site_hook_drops_only_the_generated_line_so_the_h1_is_the_title(site):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("hooks", ROOT / "broadcasting/docs/site_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    for rel, text in site.items():
+        if rel.endswith(".md"):
+            assert hooks.on_page_markdown(text).startswith("# "), rel
+    assert hooks.on_page_markdown("<!-- a comment of mine -->\n# T\n").startswith("<!--")
+
+
+def test_start_page_walks_from_the_rules_to_the_notebook_chain(site):
+    page = site["start.md"]
+    assert page.splitlines()[1] == "# Broadcasting from scratch"
+    heads = ["## The two rules", "### Rule 1: a missing axis", "### Rule 2: a size-1 axis",
+             "### Both rules at once", "## The copies are virtual", "## One example, every notation",
+             "## The notebook's chain"]
+    assert [page.index(h) for h in heads] == sorted(page.index(h) for h in heads)
+    assert "(8,) (0, 8)\nTrue False" in page  # the strides of a broadcast view: 0 along the copy
+    assert "[[ 10  40  90]\n [ 40 100 180]]" in page  # a * B with a = [1, 2, 3]
+    assert "[[  0  -6  12]\n [  0 -12  24]]" in page  # the chain = outer(x, g)
+    e = bc.explain((3,), (2, 3), names=("a", "B", "C"))
+    assert e.index in page and f"`{e.einsum}`" in page and "a 1-D array is a column vector" in page
+    for slug in ("start-rule-1", "start-rule-2", "start-both"):
+        assert f"(diagrams/{slug}.svg)" in page and 'data-copy="new"' in site[f"diagrams/{slug}.svg"] \
+            or 'data-copy="stretched"' in site[f"diagrams/{slug}.svg"]
+    assert "C[1,2] = 180" in site["diagrams/start-rule-1.svg"]  # the diagram shows values
+
+
+def test_no_value_depends_on_the_machine(site):
+    """No round-off noise (``6.9e-18``), no addresses, versions only on the labelled line."""
+    versions = [rel for rel, text in site.items() if VERSIONS in text]
+    assert versions == ["numpy-vs-torch.md"]
+    for rel, text in site.items():
+        body = comparable(text)
+        assert not re.search(r"\d\.\d+e-\d\d", body), rel  # round-off like 6.9e-18
+        assert not re.search(r"0x[0-9a-f]{6,}", body), rel
+        assert "2.13.0" not in body and "2.4.6" not in body, rel  # no library version elsewhere
+    page = site["numpy-vs-torch.md"]
+    line = next(x for x in page.splitlines() if x.startswith(VERSIONS))
+    changed = page.replace(line, line.replace("numpy ", "numpy 0.0.0-"))  # another machine
+    assert changed != page
+    assert comparable(changed) == comparable(site["numpy-vs-torch.md"])
+
+
+def test_math_has_no_stray_dot_after_partial_nor_escaped_underscore(site):
+    for rel, text in site.items():
+        if rel.endswith(".md"):
+            for m in re.findall(r"<math .*?</math>", text):
+                assert "&#x02202;</mo><mo>&#x000B7;" not in m, rel  # ∂ then ·
+                assert "\\_" not in m and "\\&#x0005F;" not in m, rel
+    assert "dloss&#x0005F;dh" in site["backprop.md"] or "X, G" in site["backprop.md"]
+
+
+def test_matrix_brackets_are_stretchy(site):
+    page = site["backprop.md"]
+    tables = page.count("<mtable")
+    assert tables >= 4
+    assert page.count('<mo stretchy="true" fence="true">&#x0005B;</mo><mtable') == tables
+    assert page.count('</mtable><mo stretchy="true" fence="true">&#x0005D;</mo>') == tables
+
+
+def test_api_summaries_are_whole_sentences_and_code_spans_close(site):
+    page = re.sub(r"```.*?```", "", site["api.md"], flags=re.S)
+    for para in page.split("\n\n"):
+        assert para.count("`") % 2 == 0, para[:200]
+    summaries = [line.split("** — ", 1)[1] for line in page.splitlines() if line.startswith("- **`")]
+    assert len(summaries) > 30
+    for s in summaries:
+        assert s.rstrip().endswith((".", ":", ")", "?")), s
+
+
+def test_compact_jacobian_rule_and_the_batch(site):
+    import numpy as np
+    from broadcasting.docs.gradients import BATCH
+    page = site["backprop.md"]
+    assert "## The compact Jacobian, in general" in page and "**diagonal**" in page
+    for case in ("### Worked case: `a * B` with respect to the copied `a`",
+                 "### Worked case: an elementwise `relu`"):
+        assert case in page
+    X, W, wout, t = (np.array(BATCH[k]) for k in ("X", "W", "wout", "t"))
+    h = X @ W
+    s = 2 * (np.maximum(h, 0) @ wout - t)
+    G = s[:, None] * wout * (h > 0)
+    right, wrong = np.einsum("bi,bj->ij", X, G), np.outer(X.sum(0), G.sum(0))
+    assert not np.array_equal(right, wrong)
+    assert f"=\n{right}    (= torch's W.grad)" in page and f"=\n{wrong}\n" in page
+    assert "≤ 1e-12" in page and "x_{i0}" not in page.split("x[:, None]")[0][-2000:]
+
+
+def test_at_pages_do_not_say_copied_for_the_contracted_axis(site):
+    page = _page(site, "vector-matmul-matrix")
+    legend = page.split("## Aligned shapes", 1)[1].split("```", 1)[0]
+    assert "summed away" in legend and "copied along it)" not in legend
+    assert "copied along it" in _page(site, "row-vector-times-matrix")
+    assert "(= xᵀW)" not in page.splitlines()[1]

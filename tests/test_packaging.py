@@ -10,7 +10,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL = {"broadcasting", "corpus_helpers", "oracles", "conftest"}
+#: the package and the test suite's own helper modules (tests/*.py)
+LOCAL = {"broadcasting"} | {p.stem for p in (ROOT / "tests").glob("*.py")}
 
 
 def _top_level_imports(paths) -> set[str]:

@@ -17,18 +17,24 @@ from pathlib import Path
 from ..errors import UsageError
 from .markup import is_generated, md_header, svg_header
 from .pages import RULE_EXAMPLES, CorpusFacts, corpus_facts, corpus_page, index_page, numpy_vs_torch_page
-from .patterns import PATTERNS, pattern_page, pattern_svg
+from .patterns import PATTERNS, pattern_page, pattern_svg, values_svg
 
 __all__ = ["render", "build", "CorpusFacts", "corpus_facts", "PATTERNS", "STATIC"]
 
 #: files under docs/ that are part of the site but not generated (none are overwritten)
-STATIC = ("stylesheets/extra.css",)
+STATIC = ("stylesheets/extra.css", "fonts/DejaVuMathTeXGyre.ttf", "fonts/LICENSE.txt",
+          "javascripts/iframe-worker-shim.js", "javascripts/iframe-worker-LICENSE.txt")
 
 
 def _rule_svgs() -> dict[str, str]:
     from ..explain import explain
     return {f"diagrams/rule-{k + 1}.svg": svg_header() + "\n" + explain(*shapes).svg()
             for k, (_, *shapes) in enumerate(RULE_EXAMPLES)}
+
+
+def _start() -> dict[str, str]:
+    from .start import start_page, start_svgs
+    return {"start.md": start_page(), **start_svgs()}
 
 
 def _backprop() -> dict[str, str]:
@@ -38,7 +44,7 @@ def _backprop() -> dict[str, str]:
 
 def _derive() -> dict[str, str]:
     from ..derive.pages import pages
-    return {path: md_header() + "\n\n" + text for path, text in pages().items()}
+    return {path: md_header() + "\n" + text for path, text in pages().items()}
 
 
 def _playground() -> dict[str, str]:
@@ -55,9 +61,11 @@ def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
     facts = corpus_facts() if corpus is None else corpus
     site = {"index.md": index_page(facts, PATTERNS)}
     site.update(_rule_svgs())
+    site.update(_start())
     for k, p in enumerate(PATTERNS):
         site[f"patterns/{k + 1:02d}-{p.slug}.md"] = pattern_page(p, facts.verifying(p.op, p.shapes, p.programs))
         site[f"diagrams/{p.slug}.svg"] = pattern_svg(p)
+        site[f"diagrams/{p.slug}-values.svg"] = values_svg(p)
     site.update(_backprop())
     site.update(_derive())
     site.update(_playground())

@@ -11,7 +11,7 @@ import re
 
 from .markup import code, md_header
 
-__all__ = ["MODULES", "api_page", "docstring_markdown"]
+__all__ = ["MODULES", "api_page", "docstring_markdown", "summary"]
 
 #: the modules documented, in order, with the names each exports (``__all__``)
 MODULES = ("broadcasting", "broadcasting.shapes", "broadcasting.plan", "broadcasting.explain",
@@ -35,6 +35,8 @@ def docstring_markdown(doc: str | None) -> str:
 
     >>> docstring_markdown("Add ``x``.\\n\\n>>> 1 + 1\\n2").splitlines()
     ['Add `x`.', '', '```pycon', '>>> 1 + 1', '2', '```']
+    >>> docstring_markdown("A ``long\\nliteral`` here")  # one span across the line break
+    'A `long\\nliteral` here'
     """
     lines = inspect.cleandoc(doc or "").splitlines()
     out, k = [], 0
@@ -56,9 +58,43 @@ def docstring_markdown(doc: str | None) -> str:
                 k += 1
             out += ["", code(inspect.cleandoc("\n".join(block)), "text"), ""]
             continue
-        out.append(inline_markdown(line))
+        if not line.strip():
+            out.append("")
+            k += 1
+            continue
+        para = [line]  # a paragraph is inlined whole: a ``literal`` may span its lines
         k += 1
+        while k < len(lines) and lines[k].strip() and not lines[k].lstrip().startswith(">>>") \
+                and not lines[k].rstrip().endswith("::"):
+            para.append(lines[k])
+            k += 1
+        out += inline_markdown("\n".join(para)).splitlines()
     return "\n".join(out).strip()
+
+
+def summary(doc: str | None) -> str:
+    """The first sentence of a docstring's first paragraph, whole (never cut at a line end),
+    as Markdown.
+
+    >>> summary("Build the site\\nfrom the corpus. Then more.\\n\\nDetails.")
+    'Build the site from the corpus.'
+    >>> summary("The ``x`` of\\nthe ``y`` axis")
+    'The `x` of the `y` axis'
+    """
+    paragraph = " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+    cut = paragraph.find(". ")
+    return inline_markdown(paragraph if cut < 0 else paragraph[:cut + 1])
+
+
+def _value(obj) -> list[str]:
+    """A module-level value: inline code when short, else a code block (a repr may hold
+    backticks or run for lines)."""
+    text = repr(obj)
+    if len(text) <= 80 and "`" not in text:
+        return [f"`{text}`"]
+    import pprint
+    lines = pprint.pformat(obj, width=88, compact=True).splitlines()
+    return [code("\n".join(lines[:12] + (["…"] if len(lines) > 12 else [])), "python")]
 
 
 def _signature(obj) -> str:
@@ -71,7 +107,7 @@ def _signature(obj) -> str:
 def _entry(module: str, name: str, obj) -> list[str]:
     kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
     head = f"### `{name}{_signature(obj) if kind != 'value' else ''}`"
-    body = docstring_markdown(inspect.getdoc(obj)) if kind != "value" else f"`{obj!r}`"
+    body = docstring_markdown(inspect.getdoc(obj)) if kind != "value" else "\n".join(_value(obj))
     out = [head, "", f"*{kind}* in `{getattr(obj, '__module__', module) or module}`", "", body, ""]
     if inspect.isclass(obj):
         for attr, member in sorted(vars(obj).items()):
@@ -81,7 +117,7 @@ def _entry(module: str, name: str, obj) -> list[str]:
             doc = inspect.getdoc(target)
             if doc:
                 sig = "" if isinstance(member, property) else _signature(target)
-                out += [f"- **`{attr}{sig}`** — {inline_markdown(doc.splitlines()[0])}"]
+                out += [f"- **`{attr}{sig}`** — {summary(doc)}"]
         out.append("")
     return out
 

@@ -13,7 +13,11 @@ import html
 import re
 
 __all__ = ["COMMAND", "md_header", "svg_header", "js_header", "table", "code", "mathml", "math_block",
-           "is_generated", "typeset"]
+           "is_generated", "typeset", "VERSIONS", "versions_line", "comparable", "CONVENTION"]
+
+#: how matrix forms read arrays — stated wherever the docs write a matrix form
+CONVENTION = ("Matrix forms follow one convention: a 1-D array is a column vector; an operand "
+              "of shape (1, n) is a row, written as it is; a 1-element array is an entry.")
 
 COMMAND = "broadcasting docs build"
 
@@ -42,6 +46,36 @@ def is_generated(first_line: str) -> bool:
     return first_line.strip() in (md_header(), svg_header(), js_header())
 
 
+#: how the one line of the docs that depends on the machine begins: the library versions the
+#: page was built with. :func:`comparable` drops it, so the docs test compares the rest.
+VERSIONS = "**Versions** (the one line that depends on the machine; not compared by the docs test):"
+
+
+def versions_line(*libraries: str) -> str:
+    """The labelled line naming the installed version of each library.
+
+    >>> versions_line("numpy").startswith(VERSIONS + " numpy ")
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    def one(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} not installed"
+    return f"{VERSIONS} {', '.join(one(name) for name in libraries)}."
+
+
+def comparable(text: str) -> str:
+    """A generated file without its versions line: what must be identical on any machine.
+
+    >>> comparable("# A\\n" + versions_line("numpy") + "\\nB\\n")
+    '# A\\nB\\n'
+    """
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(VERSIONS))
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -59,6 +93,10 @@ def code(body: str, lang: str = "") -> str:
     return f"```{lang}\n{body.rstrip()}\n```"
 
 
+#: the brackets latex2mathml writes around a matrix, said stretchy so they span its rows
+_MATRIX_BRACKETS = {"<mo>&#x0005B;</mo><mtable": '<mo stretchy="true" fence="true">&#x0005B;</mo><mtable',
+                    "</mtable><mo>&#x0005D;</mo>": '</mtable><mo stretchy="true" fence="true">&#x0005D;</mo>'}
+
 _FIXES = {
     # MathML Core has no double-struck variant for <mn>: use the character itself
     '<mn mathvariant="double-struck">1</mn>': "<mn>𝟙</mn>",
@@ -66,16 +104,24 @@ _FIXES = {
 
 
 _NAME_AFTER_TERM = re.compile(r"(?<=[}\w])(?: \\,)? \\mathrm\{")
+_COMMAND_BEFORE = re.compile(r"\\[A-Za-z]+$")
 
 
 def _readable(latex: str) -> str:
     """Products of long (upright) names get a visible ``·``: ``ab`` reads as a product of
-    letters, ``dloss_dprob dprob_dscore`` run together does not.
+    letters, ``dloss_dprob dprob_dscore`` run together does not. A name after a command
+    (``\\partial``, ``\\sum``) is its argument, not a factor: no dot there.
 
     >>> _readable(r"\\mathrm{ab}_{i} \\mathrm{cd} = x")
     '\\\\mathrm{ab}_{i} \\\\cdot \\\\mathrm{cd} = x'
+    >>> _readable(r"\\partial \\mathrm{ab}_{i}")
+    '\\\\partial \\\\mathrm{ab}_{i}'
     """
-    return _NAME_AFTER_TERM.sub(r" \\cdot \\mathrm{", latex)
+    def dot(m: re.Match) -> str:
+        if _COMMAND_BEFORE.search(latex, 0, m.start()):
+            return m.group(0)
+        return r" \cdot \mathrm{"
+    return _NAME_AFTER_TERM.sub(dot, latex)
 
 
 def mathml(latex: str, display: bool = False) -> str:
@@ -88,9 +134,9 @@ def mathml(latex: str, display: bool = False) -> str:
     """
     from latex2mathml.converter import convert
     out = convert(_readable(latex), display="block" if display else "inline")
-    for old, new in _FIXES.items():
+    for old, new in (_FIXES | _MATRIX_BRACKETS).items():
         out = out.replace(old, new)
-    out = out.replace("\\&#x0005F;", "&#x0005F;")  # \_ inside \texttt
+    out = out.replace("\\_", "_").replace("\\&#x0005F;", "&#x0005F;")  # \_ inside \texttt
     return out.replace("*", "&#x0002A;").replace("_", "&#x0005F;").replace("\n", "")
 
 

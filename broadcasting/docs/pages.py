@@ -14,7 +14,7 @@ from pathlib import Path
 from ..cli_help import COMMANDS
 from ..explain import explain
 from ..shapes import format_shape
-from .markup import code, math_block, md_header, table
+from .markup import code, math_block, md_header, table, versions_line
 
 __all__ = ["CorpusFacts", "corpus_facts", "index_page", "corpus_page", "numpy_vs_torch_page",
            "RULE_EXAMPLES", "command_help"]
@@ -154,6 +154,8 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
            "exactly — as an index formula, a matrix form, an einsum, a picture and a backward "
            "rule — rewrites code so that every implicit broadcast becomes explicit, and ships a "
            "corpus that checks numpy, torch and the math agree.", "",
+           "New to broadcasting? Read [Broadcasting from scratch](start.md) first: the rules "
+           "with values, then every notation on one example.", "",
            "## The two rules", "",
            "Align the shapes on the right. Then, axis by axis, equal sizes match, and:", ""]
     for k, (text, *shapes) in enumerate(RULE_EXAMPLES):
@@ -174,7 +176,8 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
         out += [f"- [{p.title}](patterns/{k + 1:02d}-{p.slug}.md) — `{p.expression}`"
                 for k, p in enumerate(patterns)]
         out.append("")
-    out += ["## More", "", "- [Backprop by hand, every `*` explicit](backprop.md)",
+    out += ["## More", "", "- [Broadcasting from scratch](start.md)",
+            "- [Backprop by hand, every `*` explicit](backprop.md)",
             "- [numpy vs torch: where they differ](numpy-vs-torch.md)",
             "- [The equivalence corpus](corpus.md)", "- [API reference](api.md)", ""]
     return "\n".join(out)
@@ -295,7 +298,7 @@ def numpy_vs_torch_page(facts: CorpusFacts) -> str:
            "the corpus. They differ in the *dtype* of mixed operations (type promotion: what a "
            "0-d array or a Python scalar counts for) and in the exceptions they raise. Every row "
            "below is read from the corpus (`broadcasting corpus run` checks each record again), "
-           "with the id of its case.", ""]
+           "with the id of its case.", "", versions_line("numpy", "torch"), ""]
     if facts.problem:
         return "\n".join(out + [f"*Not generated: {facts.problem}.*", ""])
     return "\n".join(out + _promotion_section(facts) + _error_section(facts)

@@ -16,10 +16,10 @@ from functools import cached_property
 
 from ..explain import Explanation, explain
 from ..shapes import format_shape
-from .markup import code, math_block, md_header, svg_header, table
+from .markup import CONVENTION, code, math_block, md_header, svg_header, table
 
-__all__ = ["Pattern", "PATTERNS", "pattern_page", "pattern_svg", "numpy_code", "torch_code",
-           "run_code"]
+__all__ = ["Pattern", "PATTERNS", "pattern_page", "pattern_svg", "values_svg", "values_code",
+           "numpy_code", "torch_code", "run_code", "table_legend"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ PATTERNS = (
             "Scaling a whole matrix: `W - lr * grad`."),
     Pattern("hadamard", "Hadamard (elementwise) product", ((2, 3), (2, 3)), "*", ("A", "B", "C"),
             "Equal shapes: no broadcasting at all, each entry times its partner."),
-    Pattern("row-vector-times-matrix", "Row vector × matrix", ((3,), (2, 3)), "*", ("a", "B", "C"),
+    Pattern("row-vector-times-matrix", "Vector × matrix", ((3,), (2, 3)), "*", ("a", "B", "C"),
             "The notebook's open question: `a * B` with `a` of shape (3,) scales each column of B."),
     Pattern("column-times-matrix", "Column × matrix", ((2, 1), (2, 3)), "*", ("u", "B", "C"),
             "A column (n, 1) scales each row: per-sample weights times features."),
@@ -69,8 +69,9 @@ PATTERNS = (
     Pattern("zero-size-axes", "Zero-size axes: (0, 1) × (3,)", ((0, 1), (3,)), "*",
             ("X", "v", "Y"), "An empty batch (zero rows): the size-1 axis still stretches to 3, "
             "and the result has shape (0, 3) — no elements, but a well-defined shape."),
-    Pattern("vector-matmul-matrix", "x @ W with a 1-D x (= xᵀW)", ((2,), (2, 3)), "@",
-            ("x", "W", "h"), "The notebook's `h = x @ W`: a 1-D `x` is a row vector on the left."),
+    Pattern("vector-matmul-matrix", "Vector @ matrix: x @ W with a 1-D x", ((2,), (2, 3)), "@",
+            ("x", "W", "h"), "The notebook's `h = x @ W`: the 2 entries of `x` are paired with "
+            "the 2 rows of `W` and summed, leaving one entry of `h` per column of `W`."),
     Pattern("batched-matmul", "Batched matmul", ((5, 2, 3), (3, 4)), "@", ("A", "B", "C"),
             "A batch of matrices times one matrix: the batch axis of B is new, so its gradient "
             "sums over the batch."),
@@ -147,6 +148,52 @@ def pattern_svg(p: Pattern) -> str:
     return svg_header() + "\n" + p.explanation.svg()
 
 
+def _small_integers(shape: tuple[int, ...]):
+    """``1, 2, 3, …`` in the given shape: the operands of the values section."""
+    import numpy as np
+    return np.arange(1, math.prod(shape) + 1).reshape(shape)
+
+
+def values_code(p: Pattern) -> str:
+    """numpy with small integers: the operands going in, the result coming out."""
+    e = p.explanation
+    lines = ["import numpy as np", ""]
+    for o in e.operands:
+        body = f"np.arange(1, {math.prod(o.shape) + 1})"
+        body += "" if len(o.shape) == 1 else ".reshape(())" if not o.shape else \
+            f".reshape{format_shape(o.shape)}"
+        lines.append(f"{o.name} = {body}")
+    res = e.plan.result_name
+    lines += [f"{res} = {f' {p.op} '.join(o.name for o in e.operands)}", ""]
+    lines += [_print_line(n, s) for n, s in [(o.name, o.shape) for o in e.operands]
+              + [(res, e.result_shape)]]
+    return "\n".join(lines)
+
+
+def _print_line(name: str, shape: tuple[int, ...]) -> str:
+    if 0 in shape:
+        return f'print("{name} has shape", {name}.shape, "and no entries")'
+    if len(shape) < 2:
+        return f'print("{name} =", {name}.tolist())'
+    return f'print("{name} =")\nprint({name})'
+
+
+def values_svg(p: Pattern) -> str:
+    """The diagram with each cell showing its value (the operands of :func:`values_code`)."""
+    e = p.explanation
+    return svg_header() + "\n" + e.svg(values=[_small_integers(o.shape) for o in e.operands])
+
+
+def _values_section(p: Pattern) -> list[str]:
+    src = values_code(p)
+    return ["## With values", "",
+            "The operands as small integers (`1, 2, 3, …` in their shapes), and the result "
+            "numpy computes:", "", code(src, "python"), "", "Output:", "",
+            code(run_code(src), "text"), "",
+            f"![{p.expression} with values: copies shaded, the result on the right]"
+            f"(../diagrams/{p.slug}-values.svg)", ""]
+
+
 def _matrix_section(e: Explanation) -> list[str]:
     mf = e.matrix_form
     if mf is not None:
@@ -176,6 +223,21 @@ def _backward_section(e: Explanation) -> list[str]:
     return out
 
 
+def table_legend(e: Explanation) -> str:
+    """The sentence that reads the aligned-shapes table: for ``@`` a missing axis is not
+    copied (the contracted one is summed away, the other operand's free axis is its own)."""
+    if e.op == "@":
+        summed = ", ".join(f"`{lab}`" for lab in e.plan.contracted)
+        batch = len(e.result_shape) > 2 or any("new axis" in line for line in e.table())
+        return ("Shapes are aligned as `@` pairs them; `·` marks an axis the operand does not "
+                f"have. Along the last two axes nothing is copied: the contracted axis {summed} "
+                "is summed away (the result lacks it), and each free axis belongs to one "
+                "operand only." + (" A missing *batch* axis is new, as for `*`: the operand is "
+                                   "copied along it." if batch else ""))
+    return ("Shapes are aligned on the right; `·` marks an axis the operand does not have (it "
+            "is copied along it), `1→` a size-1 axis that is stretched.")
+
+
 def pattern_page(p: Pattern, corpus_count: str) -> str:
     """The Markdown of one pattern page."""
     e = p.explanation
@@ -183,12 +245,11 @@ def pattern_page(p: Pattern, corpus_count: str) -> str:
     out = [md_header(), f"# {p.title}", "", p.where, "",
            f"![Diagram of {p.expression}: stretched cells shaded, copies along new axes dashed]"
            f"(../diagrams/{p.slug}.svg)", "",
-           "## Aligned shapes", "",
-           "Shapes are aligned on the right; `·` marks an axis the operand does not have (it is "
-           "copied along it), `1→` a size-1 axis that is stretched.", "",
+           *_values_section(p),
+           "## Aligned shapes", "", table_legend(e), "",
            code("\n".join(e.table()), "text"), "",
            "## Index formula", "", math_block(e.latex), "", code(e.index, "text"), "",
-           "## Matrix form", "", *_matrix_section(e), "",
+           "## Matrix form", "", f"*{CONVENTION}*", "", *_matrix_section(e), "",
            "## einsum and einops", "",
            table(["einsum", "einops"], [[f"`{e.einsum}`", f"`{e.einops}`"]]), "",
            "Operands with a stretched size-1 axis enter the einsum with that axis indexed away "

@@ -120,7 +120,9 @@ def outer_product() -> str:
         f"$$g_j = {latex_name('dloss_dprob')}_0 \\, {latex_name('dprob_dscore')} \\, "
         f"{latex_name('dscore_dhact')}_j \\, {latex_name('dhact_dh')}_j = "
         f"\\frac{{\\partial\\, \\mathrm{{loss}}}}{{\\partial h_j}}, \\qquad g = {bmatrix(g)},$$", "",
-        f"and the chain reads ${latex_name('dloss_dW')}_{{ij}} = x_i\\, g_j$:", "", _facts(outer), "",
+        f"and the chain reads ${latex_name('dloss_dW')}_{{ij}} = x_i\\, g_j$ (below, `x` enters as "
+        f"the column `x[:, None]` of shape {x[:, None].shape}, so its entry $x_{{i0}}$ is $x_i$):",
+        "", _facts(outer), "",
         f"$$x\\,g^\\top = {bmatrix(x[:, None])} {bmatrix(g)} = {bmatrix(np.outer(x, g))},$$", "",
         "the notebook's `dloss/dW` and torch's `W.grad`. The `*` chain got it right because the "
         "stored `dh_dW` already holds the copies of $x$ along $j$ — broadcasting did the outer "
