@@ -213,15 +213,19 @@ def test_torch_softmax_spellings(name, shape, seed, data):
     check(f, f, arrays([shape], seed, "torch"), "torch")
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @SETTINGS
 @given(n=st.integers(1, 5), c=st.integers(1, 5), seed=st.integers(0, 99), one=st.booleans())
-def test_cross_entropy(reduction, n, c, seed, one):
+def test_cross_entropy(loss, reduction, n, c, seed, one):
     rng = np.random.default_rng(seed)
     shape, tshape = ((c,), ()) if one else ((n, c), (n,))
     y = torch.from_numpy(np.asarray(rng.integers(0, c, tshape)))
     (x,) = arrays([shape], seed, "torch")
-    f = lambda x: F.cross_entropy(x, y, reduction=reduction)
+    if loss == "cross_entropy":
+        f = lambda x: F.cross_entropy(x, y, reduction=reduction)
+    else:
+        f = lambda x: F.nll_loss(F.log_softmax(x, dim=-1), y, reduction=reduction)
     check(f, f, [x], "torch")
 
 

@@ -128,7 +128,7 @@ def forward_expr(node, nodes, ctx, constant) -> str:
     if node.op == "getitem":
         names = [ctx.v(k) for k in node.inputs]
         return f"{x}[{index_text(node.param('index'), names, ctx.lib)}]"
-    if node.op == "cross_entropy":
-        return (f"torch.nn.functional.cross_entropy({x}, {ctx.v(node.inputs[1])}, "
+    if node.op in ("cross_entropy", "nll_loss"):
+        return (f"torch.nn.functional.{node.op}({x}, {ctx.v(node.inputs[1])}, "
                 f"reduction={node.param('reduction')!r})")
     return _unary(node, nodes, ctx)

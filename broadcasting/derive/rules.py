@@ -293,10 +293,27 @@ def _cross_entropy(node, nodes, ctx, g, want):
     return [_c(ctx, 0, value, plain, to_latex(plain), pre)]
 
 
+def _nll_loss(node, nodes, ctx, g, want):
+    x, t = node.inputs
+    S = nodes[x].shape
+    reduction, n = node.param("reduction"), (S[0] if len(S) == 2 else 1)
+    picked = f"-{g} / {n}" if reduction == "mean" and n != 1 else f"-{g}"
+    if len(S) == 2 and reduction != "none":
+        picked = ctx.broadcast_to(f"({picked})", (), (n,))
+    index = f"torch.arange({n}), {ctx.v(t)}" if len(S) == 2 else ctx.v(t)
+    pre = (f"{{t}} = torch.zeros_like({ctx.v(x)})",
+           f"{{t}}.index_put_(({index},), {picked}, accumulate=True)")
+    labels = _labels(len(S))
+    plain = (f"{ix(ctx.d(x), labels)} += -{ix(g, labels[:-1] if reduction == 'none' else '')}"
+             f"{' / ' + str(n) if reduction == 'mean' and n != 1 else ''} · [{labels[-1]} = "
+             f"{ix(ctx.names[t], labels[:-1])}]")
+    return [_c(ctx, 0, "{t}", plain, to_latex(plain), pre)]
+
+
 RULES = {"add": _linear, "sub": _linear, "mul": _linear, "matmul": _linear, "div": _divide,
          "sum": _reduction, "mean": _reduction, "max": _reduction, "permute": _permute,
          "reshape": _reshape, "getitem": _getitem, "softmax": _softmax,
-         "log_softmax": _softmax, "cross_entropy": _cross_entropy}
+         "log_softmax": _softmax, "cross_entropy": _cross_entropy, "nll_loss": _nll_loss}
 RULES.update({op: _elementwise for op in ELEMENTWISE})
 
 

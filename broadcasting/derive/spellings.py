@@ -56,7 +56,7 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
-                      f"transposes, reshapes, indexing, softmax, log_softmax, cross_entropy")
+                      f"transposes, reshapes, indexing, softmax, log_softmax, cross_entropy, nll_loss")
 
 
 def _arg(args, kwargs, pos, *names, default=None):
@@ -175,14 +175,15 @@ def _cross_entropy(name, args, kwargs, line):
     x, t = args[0], _arg(args, kwargs, 1, "target")
     _no_extra(name, line, kwargs, ("target", "reduction", "input"),
               {"ignore_index": -100, "label_smoothing": 0.0})
-    reduction = _arg(args, kwargs, 6, "reduction", default="mean")
+    reduction = _arg(args, kwargs, 6 if name == "cross_entropy" else 5, "reduction",
+                     default="mean")
     ok = _is_array(t) and "int" in str(t.dtype) and x.ndim in (1, 2) and \
         tuple(t.shape) == tuple(x.shape[:-1])
     if not ok or reduction not in ("mean", "sum", "none") or len(args) > 2:
         _refuse(f"{name} with input {tuple(x.shape)} and target "
                 f"{tuple(getattr(t, 'shape', ()))}", line,
                 "logits (N, C) or (C,) with integer class targets, no weights")
-    return Spelled("cross_entropy", (x, t), {"reduction": reduction})
+    return Spelled(name, (x, t), {"reduction": reduction})
 
 
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
@@ -219,6 +220,6 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
         return _index(name, args, line)
     if name in ("softmax", "log_softmax"):
         return _softmax(name, args, kwargs, line)
-    if name == "cross_entropy":
+    if name in ("cross_entropy", "nll_loss"):
         return _cross_entropy(name, args, kwargs, line)
     _refuse(name if name.isidentifier() else repr(name), line)
