@@ -4,11 +4,11 @@
 
 Targets (issue 18): deriving the MLP takes <= 2 s; its derived backward function runs within
 2x of torch autograd's backward on CPU — for the default (einsum) style and the native style
-(each einsum written as sum / @ / explicit broadcast_to). The derived function recomputes the forward values it
-reads, so three ratios are printed: its backward lines alone (the function minus its forward
-part, timed separately) / autograd backward, the whole function / autograd backward, and the
-whole function / (forward under autograd + autograd backward). torch runs on one thread; minimum over rounds, the
-functions interleaved within each round.
+(each einsum written as sum / @ / explicit broadcast_to). The derived function recomputes the
+forward values it reads, so three ratios are printed: its backward lines alone (the function
+minus its forward part, timed separately) / autograd backward, the whole function / autograd
+backward, and the whole function / (forward under autograd + autograd backward). torch runs
+on one thread; minimum over rounds, the functions interleaved within each round.
 """
 from __future__ import annotations
 

@@ -349,9 +349,11 @@ def test_more_spellings(lib):
 def test_constant_arrays_are_written_into_the_function(lib):
     x = arrays([(100,)], 1, lib)[0]
     if lib == "numpy":
-        small, ones, noise = np.array([1.0, 2.0]), np.ones(100), np.random.default_rng(0).random(100)
+        small, ones = np.array([1.0, 2.0]), np.ones(100)
+        noise = np.random.default_rng(0).random(100)
     else:
-        small, ones = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.ones(100, dtype=torch.float64)
+        small = torch.tensor([1.0, 2.0], dtype=torch.float64)
+        ones = torch.ones(100, dtype=torch.float64)
         noise = torch.rand(100, dtype=torch.float64)
     f = lambda x: (x[:2] * small).sum() + (x * ones).sum()
     ft = lambda x: (x[:2] * torch.as_tensor(np.asarray(small))).sum() + x.sum()

@@ -22,12 +22,16 @@ def test_example_agrees_with_autograd_on_fresh_inputs(example, style):
         parse_equation(eq, shapes)
 
 
+@pytest.mark.parametrize("style", [None, "native"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
-def test_example_float32_gives_float32(example):
+def test_example_float32_gives_float32(example, style):
     args = example.inputs(3, "float32")
-    d = derive(example.function, *args)
+    d = derive(example.function, *args, style=style)
     out = example.function(*args)
     grads = d.function(out * 0 + 1, *args)
+    want = compare(derive(example.function, *example.inputs(3)), example.function,
+                   example.inputs(3), seed=4)
+    assert want.max_relative <= 1e-12
     for g, name in zip(grads, d.wrt):
         assert "float32" in str(g.dtype), name
 

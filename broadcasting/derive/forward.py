@@ -84,7 +84,7 @@ def _reduce(node, nodes, ctx):
     axes, keep = node.param("axes"), node.param("keepdims")
     ndim = len(nodes[node.inputs[0]].shape)
     key = "axis" if ctx.lib == "numpy" else "dim"
-    name = {"max": "max" if ctx.lib == "numpy" else "amax", "argmax": "argmax"}.get(node.op, node.op)
+    name = "amax" if node.op == "max" and ctx.lib == "torch" else node.op
     args = [x]
     if tuple(axes) != tuple(range(ndim)) or (keep and ctx.lib == "torch") or name == "amax":
         args.append(f"{key}={axes[0] if len(axes) == 1 else tuple(axes)!r}")

@@ -179,7 +179,8 @@ def _reduction(node, nodes, ctx, g, want):
     if node.op == "mean":
         n = math.prod(xshape[d] for d in axes)
         return [_c(ctx, 0, f"{spread} / {n}", f"{ix(target, labels)} += {dy} / {n}",
-                             f"{tex(target, labels)} " + r"\mathrel{+}= " + f"{tex(g, kept)} / {n}")]
+                             f"{tex(target, labels)} " + r"\mathrel{+}= " +
+                             f"{tex(g, kept)} / {n}")]
     return _max(node, nodes, ctx, g, spread, labels, kept)
 
 
