@@ -361,3 +361,42 @@ def test_constant_arrays_are_written_into_the_function(lib):
     assert "full((100,), 1.0" in d.source
     with pytest.raises(bc.DeriveError, match="constant array of shape"):
         bc.derive(lambda x: (x * noise).sum(), x)
+
+
+#: steps of random programs: (name, numpy spelling, torch spelling) on the running value v and
+#: the arguments a, b (shapes broadcast with v)
+STEPS = [
+    ("mul a", lambda v, a, b: v * a, lambda v, a, b: v * a),
+    ("add b", lambda v, a, b: v + b, lambda v, a, b: v + b),
+    ("div", lambda v, a, b: v / (b * b + 1.0), lambda v, a, b: v / (b * b + 1.0)),
+    ("tanh", lambda v, a, b: np.tanh(v), lambda v, a, b: torch.tanh(v)),
+    ("exp", lambda v, a, b: np.exp(-v * v), lambda v, a, b: torch.exp(-v * v)),
+    ("relu", lambda v, a, b: np.maximum(v, 0.0), lambda v, a, b: torch.relu(v)),
+    ("sigmoid", lambda v, a, b: 1 / (1 + np.exp(-v)), lambda v, a, b: torch.sigmoid(v)),
+    ("square", lambda v, a, b: v ** 2 - v, lambda v, a, b: v ** 2 - v),
+    ("sub own mean", lambda v, a, b: v - v.mean(axis=-1, keepdims=True),
+     lambda v, a, b: v - v.mean(dim=-1, keepdim=True)),
+    ("softmax", lambda v, a, b: np.exp(v) / np.exp(v).sum(axis=-1, keepdims=True),
+     lambda v, a, b: torch.softmax(v, dim=-1)),
+    ("transpose", lambda v, a, b: np.transpose(v).T, lambda v, a, b: v.permute(
+        *reversed(range(v.ndim))).permute(*reversed(range(v.ndim)))),
+    ("pick", lambda v, a, b: v[..., :1] * v, lambda v, a, b: v[..., :1] * v),
+]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=1, max_dims=3, max_side=3),
+       steps=st.lists(st.sampled_from(range(len(STEPS))), min_size=1, max_size=6),
+       seed=st.integers(0, 99))
+def test_random_programs(lib, shapes, steps, seed):
+    k = 1 if lib == "numpy" else 2
+
+    def program(spelling):
+        def f(x, a, b):
+            v = x
+            for s in steps:
+                v = STEPS[s][spelling](v, a, b)
+            return (v * v).sum()
+        return f
+    check(program(k), program(2), arrays(shapes.input_shapes, seed, lib), lib)
