@@ -234,8 +234,7 @@ def derive(f, *example_args, wrt=None, style=None) -> Derivation:
     graph = trace(f, *example_args)
     wrt_names, style = _wrt(graph, wrt), _style(graph, style)
     names = _node_names(graph)
-    ctx = Context(graph.lib, style, names, {n.id: n.shape for n in graph.nodes})
-    ctx.nodes = {n.id: n for n in graph.nodes}
+    ctx = Context(graph.lib, style, names, {n.id: n for n in graph.nodes})
     backward, steps, have = _backward(graph, ctx, _needs(graph, wrt_names))
     for name, k in graph.inputs:
         if name in wrt_names and k not in have:

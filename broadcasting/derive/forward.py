@@ -5,9 +5,9 @@ A broadcast between operands of different shapes is written with an explicit
 
 >>> from .graph import Node
 >>> from .context import Context
->>> ctx = Context("numpy", "numpy", {0: "a", 1: "B", 2: "C"}, {0: (3,), 1: (2, 3), 2: (2, 3)})
 >>> nodes = {0: Node(0, "input", (), (), (3,), "float64", "numpy"),
 ...          1: Node(1, "input", (), (), (2, 3), "float64", "numpy")}
+>>> ctx = Context("numpy", "numpy", {0: "a", 1: "B", 2: "C"}, nodes)
 >>> forward_expr(Node(2, "mul", (0, 1), (), (2, 3), "float64", "numpy"), nodes, ctx, None)
 'np.broadcast_to(a, (2, 3)) * B'
 """

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..explain import explain
 from .context import LETTERS, literal
+from .forward import index_text
 from .formula import einsum_formula, elementwise_formula, ix, tex, to_latex
 
 __all__ = ["Contribution", "contributions", "ELEMENTWISE"]
@@ -236,7 +237,6 @@ def _reshape(node, nodes, ctx, g, want):
 
 
 def _getitem(node, nodes, ctx, g, want):
-    from .forward import index_text
     x = node.inputs[0]
     items = node.param("index")
     idx = index_text(items, [ctx.v(k) if i else "" for i, k in enumerate(node.inputs)], ctx.lib)

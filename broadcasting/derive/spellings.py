@@ -135,7 +135,7 @@ def _permute(name, args, kwargs, line, lib):
     return Spelled("permute", (x,), {"perm": tuple(int(d) % n for d in dims)})
 
 
-def _index(name, args, line):
+def _index(args, line):
     x, index = args[0], args[1]
     items, arrays = [], [x]
     for entry in (index if isinstance(index, tuple) else (index,)):
@@ -218,7 +218,7 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
                                        "end_dim", "order"), {"order": "C"})
         return Spelled("reshape", (args[0],))
     if name == "getitem":
-        return _index(name, args, line)
+        return _index(args, line)
     if name in ("softmax", "log_softmax"):
         return _softmax(name, args, kwargs, line)
     if name in ("cross_entropy", "nll_loss"):
