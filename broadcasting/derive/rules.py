@@ -79,7 +79,7 @@ def _elementwise(node, nodes, ctx, g, want):
         if node.op == "rpow_s":
             fields["lnc"] = repr(math.log(c))
     if node.op == "pow_s" and c == 2:
-        expr = "{g} * (2 * {x})"
+        expr, formula = "{g} * (2 * {x})", "{dx} += {dy} · 2 · {x}"
     x_name = ctx.names[node.inputs[0]]
     names = {"dx": ctx.d(node.inputs[0]), "dy": g, "x": x_name, "y": ctx.names[node.id],
              "c": fields.get("c", ""), "c1": fields.get("c1", "")}
@@ -232,8 +232,9 @@ def _reshape(node, nodes, ctx, g, want):
     x = node.inputs[0]
     shape = nodes[x].shape
     target = ctx.d(x)
-    plain = f"{target} += {g} read in shape {shape} (same order of entries)"
-    return [_c(ctx, 0, ctx.reshape(g, node.shape, shape), plain, to_latex(plain))]
+    plain = f"{target} += reshape({g}, {shape})"
+    latex = to_latex(plain).replace("reshape(", r"\operatorname{reshape}(")
+    return [_c(ctx, 0, ctx.reshape(g, node.shape, shape), plain, latex)]
 
 
 def _getitem(node, nodes, ctx, g, want):
