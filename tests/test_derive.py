@@ -400,3 +400,22 @@ def test_random_programs(lib, shapes, steps, seed):
             return (v * v).sum()
         return f
     check(program(k), program(2), arrays(shapes.input_shapes, seed, lib), lib)
+
+
+EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+           ("i,i->", [(3,), (3,)]), ("ij->ji", [(2, 3)]), ("i,j,ij->j", [(2,), (3,), (2, 3)]),
+           ("ij,ij->ij", [(2, 3), (2, 3)])]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("equation, shapes", EINSUMS)
+def test_forward_einsum(lib, equation, shapes):
+    xp = np if lib == "numpy" else torch
+    f = lambda *ops: xp.tanh(xp.einsum(equation, *ops)).sum()
+    check(f, lambda *ops: torch.tanh(torch.einsum(equation, *ops)).sum(),
+          arrays(shapes, 3, lib), lib)
+
+
+def test_einsum_summing_within_one_operand_is_refused():
+    with pytest.raises(bc.DeriveError, match="einsum 'ij->'"):
+        bc.derive(lambda x: np.einsum("ij->", x), np.ones((2, 3)))

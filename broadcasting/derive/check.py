@@ -70,6 +70,7 @@ def _apply(node, xs, torch):
            "getitem": lambda: x[_index(p.get("index", ()), xs, torch)],
            "cross_entropy": lambda: F.cross_entropy(x, xs[1], reduction=p.get("reduction")),
            "nll_loss": lambda: F.nll_loss(x, xs[1], reduction=p.get("reduction")),
+           "einsum": lambda: torch.einsum(p.get("equation", ""), *xs),
            "argmax": lambda: torch.argmax(x, dim=p["axes"][0], keepdim=p["keepdims"])}
     if node.op in ("sum", "mean", "max"):
         if not p["axes"]:

@@ -128,6 +128,9 @@ def forward_expr(node, nodes, ctx, constant) -> str:
     if node.op == "getitem":
         names = [ctx.v(k) for k in node.inputs]
         return f"{x}[{index_text(node.param('index'), names, ctx.lib)}]"
+    if node.op == "einsum":
+        names = ", ".join(ctx.v(k) for k in node.inputs)
+        return f'{ctx.xp}.einsum("{node.param("equation")}", {names})'
     if node.op in ("cross_entropy", "nll_loss"):
         return (f"torch.nn.functional.{node.op}({x}, {ctx.v(node.inputs[1])}, "
                 f"reduction={node.param('reduction')!r})")

@@ -312,10 +312,27 @@ def _nll_loss(node, nodes, ctx, g, want):
     return [_c(ctx, 0, "{t}", plain, to_latex(plain), pre)]
 
 
+def _einsum(node, nodes, ctx, g, want):
+    """An einsum's operand gets the einsum of the result's gradient and the other operands."""
+    lhs, out = node.param("equation").split("->")
+    terms = lhs.split(",")
+    result = []
+    for pos in want:
+        others = [(k, t) for j, (k, t) in enumerate(zip(node.inputs, terms)) if j != pos]
+        factors = [(g, node.shape, out)] + [(ctx.v(k), nodes[k].shape, t) for k, t in others]
+        eq = ",".join(f[2] for f in factors) + "->" + terms[pos]
+        value = ctx.einsum(eq, [(f[0], f[1]) for f in factors])
+        plain, latex = einsum_formula(ctx.d(node.inputs[pos]), terms[pos],
+                                      [(f[0], f[2]) for f in factors])
+        result.append(_c(ctx, pos, value, plain, latex))
+    return result
+
+
 RULES = {"add": _linear, "sub": _linear, "mul": _linear, "matmul": _linear, "div": _divide,
          "sum": _reduction, "mean": _reduction, "max": _reduction, "permute": _permute,
          "reshape": _reshape, "getitem": _getitem, "softmax": _softmax,
-         "log_softmax": _softmax, "cross_entropy": _cross_entropy, "nll_loss": _nll_loss}
+         "log_softmax": _softmax, "cross_entropy": _cross_entropy, "nll_loss": _nll_loss,
+         "einsum": _einsum}
 RULES.update({op: _elementwise for op in ELEMENTWISE})
 
 

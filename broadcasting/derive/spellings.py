@@ -56,7 +56,7 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
-                      f"transposes, reshapes, indexing, softmax, log_softmax, cross_entropy, "
+                      f"transposes, reshapes, indexing, einsum, softmax, log_softmax, cross_entropy, "
                       f"nll_loss")
 
 
@@ -187,6 +187,25 @@ def _cross_entropy(name, args, kwargs, line):
     return Spelled(name, (x, t), {"reduction": reduction})
 
 
+def _einsum(name, args, kwargs, line):
+    _no_extra(name, line, kwargs, ())
+    equation, operands = args[0], args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "") if isinstance(equation, str) else ""
+    terms = eq.split("->")[0].split(",") if "->" in eq else []
+    ok = "->" in eq and "." not in eq and len(terms) == len(operands) and all(
+        _is_array(x) for x in operands) and all(len(set(t)) == len(t) for t in terms)
+    if ok:
+        out = eq.split("->")[1]
+        ok = all(c in out or any(c in u for j, u in enumerate(terms) if j != k)
+                 for k, t in enumerate(terms) for c in t)
+    if not ok:
+        _refuse(f"einsum {equation!r}", line, "an equation with '->', no '...', no label "
+                "repeated in one operand, none summed within a single operand")
+    return Spelled("einsum", tuple(operands), {"equation": eq})
+
+
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
     """The canonical meaning of ``name(*args, **kwargs)`` called on arrays of library ``lib``."""
     if name in UNARY:
@@ -223,4 +242,6 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
         return _softmax(name, args, kwargs, line)
     if name in ("cross_entropy", "nll_loss"):
         return _cross_entropy(name, args, kwargs, line)
+    if name == "einsum":
+        return _einsum(name, args, kwargs, line)
     _refuse(name if name.isidentifier() else repr(name), line)
