@@ -56,8 +56,8 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
-                      f"transposes, reshapes, indexing, einsum, softmax, log_softmax, cross_entropy, "
-                      f"nll_loss")
+                      f"transposes, reshapes, indexing, einsum, softmax, log_softmax, "
+                      f"cross_entropy, nll_loss")
 
 
 def _arg(args, kwargs, pos, *names, default=None):
