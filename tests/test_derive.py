@@ -419,3 +419,21 @@ def test_forward_einsum(lib, equation, shapes):
 def test_einsum_summing_within_one_operand_is_refused():
     with pytest.raises(bc.DeriveError, match="einsum 'ij->'"):
         bc.derive(lambda x: np.einsum("ij->", x), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), seed=st.integers(0, 99),
+       data=st.data())
+def test_concatenate_and_stack(lib, shape, seed, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x, y = arrays([shape, shape], seed, lib)
+    if lib == "numpy":
+        f = lambda x, y: np.tanh(np.concatenate([x, y * y, x], axis=axis)).sum() + \
+            (np.stack([x, y], axis=axis) ** 3).sum()
+    else:
+        f = lambda x, y: torch.tanh(torch.cat([x, y * y, x], dim=axis)).sum() + \
+            (torch.stack((x, y), axis) ** 3).sum()
+    ft = lambda x, y: torch.tanh(torch.cat([x, y * y, x], dim=axis)).sum() + \
+        (torch.stack((x, y), axis) ** 3).sum()
+    check(f, ft, [x, y], lib)

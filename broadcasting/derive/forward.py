@@ -128,6 +128,12 @@ def forward_expr(node, nodes, ctx, constant) -> str:
     if node.op == "getitem":
         names = [ctx.v(k) for k in node.inputs]
         return f"{x}[{index_text(node.param('index'), names, ctx.lib)}]"
+    if node.op in ("cat", "stack"):
+        names = ", ".join(ctx.v(k) for k in node.inputs)
+        fn = {("numpy", "cat"): "np.concatenate", ("numpy", "stack"): "np.stack",
+              ("torch", "cat"): "torch.cat", ("torch", "stack"): "torch.stack"}[ctx.lib, node.op]
+        key = "axis" if ctx.lib == "numpy" else "dim"
+        return f"{fn}([{names}], {key}={node.param('axis')})"
     if node.op == "einsum":
         names = ", ".join(ctx.v(k) for k in node.inputs)
         return f'{ctx.xp}.einsum("{node.param("equation")}", {names})'

@@ -328,11 +328,25 @@ def _einsum(node, nodes, ctx, g, want):
     return result
 
 
+def _join(node, nodes, ctx, g, want):
+    """cat: each operand's gradient is its slice of the result's; stack: its index."""
+    d, result, start = node.param("axis"), [], 0
+    for pos, k in enumerate(node.inputs):
+        size = nodes[k].shape[d] if node.op == "cat" else 1
+        if pos in want:
+            part = f"{start}:{start + size}" if node.op == "cat" else str(start)
+            index = ", ".join([":"] * d + [part])
+            plain = f"{ctx.d(k)} += {g}[{index}]"
+            result.append(_c(ctx, pos, f"{g}[{index}]", plain, to_latex(plain)))
+        start += size
+    return result
+
+
 RULES = {"add": _linear, "sub": _linear, "mul": _linear, "matmul": _linear, "div": _divide,
          "sum": _reduction, "mean": _reduction, "max": _reduction, "permute": _permute,
          "reshape": _reshape, "getitem": _getitem, "softmax": _softmax,
          "log_softmax": _softmax, "cross_entropy": _cross_entropy, "nll_loss": _nll_loss,
-         "einsum": _einsum}
+         "einsum": _einsum, "cat": _join, "stack": _join}
 RULES.update({op: _elementwise for op in ELEMENTWISE})
 
 

@@ -56,7 +56,7 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
-                      f"transposes, reshapes, indexing, einsum, softmax, log_softmax, "
+                      f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
                       f"cross_entropy, nll_loss")
 
 
@@ -206,6 +206,18 @@ def _einsum(name, args, kwargs, line):
     return Spelled("einsum", tuple(operands), {"equation": eq})
 
 
+def _join(name, args, kwargs, line):
+    _no_extra(name, line, kwargs, ("dim", "axis"))
+    operands = args[0]
+    axis = _arg(args, kwargs, 1, "dim", "axis", default=0)
+    if not isinstance(operands, (list, tuple)) or not operands or axis is None or \
+            not all(_is_array(x) for x in operands):
+        _refuse(f"{name} of {type(operands).__name__}", line, "a list of arrays and an axis")
+    ndim = operands[0].ndim + (name == "stack")
+    op = "stack" if name == "stack" else "cat"
+    return Spelled(op, tuple(operands), {"axis": int(axis) % ndim})
+
+
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
     """The canonical meaning of ``name(*args, **kwargs)`` called on arrays of library ``lib``."""
     if name in UNARY:
@@ -244,4 +256,6 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
         return _cross_entropy(name, args, kwargs, line)
     if name == "einsum":
         return _einsum(name, args, kwargs, line)
+    if name in ("cat", "concatenate", "concat", "stack"):
+        return _join(name, args, kwargs, line)
     _refuse(name if name.isidentifier() else repr(name), line)
