@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from .shapes import BroadcastError
 
-__all__ = ["BroadcastError", "RewriteError", "CorpusError", "UsageError", "DeriveError", "USER_ERRORS"]
+__all__ = ["BroadcastError", "RewriteError", "CorpusError", "UsageError", "DeriveError",
+           "USER_ERRORS"]
 
 
 class RewriteError(ValueError):

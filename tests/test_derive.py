@@ -213,15 +213,19 @@ def test_torch_softmax_spellings(name, shape, seed, data):
     check(f, f, arrays([shape], seed, "torch"), "torch")
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @SETTINGS
 @given(n=st.integers(1, 5), c=st.integers(1, 5), seed=st.integers(0, 99), one=st.booleans())
-def test_cross_entropy(reduction, n, c, seed, one):
+def test_cross_entropy(loss, reduction, n, c, seed, one):
     rng = np.random.default_rng(seed)
     shape, tshape = ((c,), ()) if one else ((n, c), (n,))
     y = torch.from_numpy(np.asarray(rng.integers(0, c, tshape)))
     (x,) = arrays([shape], seed, "torch")
-    f = lambda x: F.cross_entropy(x, y, reduction=reduction)
+    if loss == "cross_entropy":
+        f = lambda x: F.cross_entropy(x, y, reduction=reduction)
+    else:
+        f = lambda x: F.nll_loss(F.log_softmax(x, dim=-1), y, reduction=reduction)
     check(f, f, [x], "torch")
 
 
@@ -345,9 +349,11 @@ def test_more_spellings(lib):
 def test_constant_arrays_are_written_into_the_function(lib):
     x = arrays([(100,)], 1, lib)[0]
     if lib == "numpy":
-        small, ones, noise = np.array([1.0, 2.0]), np.ones(100), np.random.default_rng(0).random(100)
+        small, ones = np.array([1.0, 2.0]), np.ones(100)
+        noise = np.random.default_rng(0).random(100)
     else:
-        small, ones = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.ones(100, dtype=torch.float64)
+        small = torch.tensor([1.0, 2.0], dtype=torch.float64)
+        ones = torch.ones(100, dtype=torch.float64)
         noise = torch.rand(100, dtype=torch.float64)
     f = lambda x: (x[:2] * small).sum() + (x * ones).sum()
     ft = lambda x: (x[:2] * torch.as_tensor(np.asarray(small))).sum() + x.sum()
@@ -355,3 +361,79 @@ def test_constant_arrays_are_written_into_the_function(lib):
     assert "full((100,), 1.0" in d.source
     with pytest.raises(bc.DeriveError, match="constant array of shape"):
         bc.derive(lambda x: (x * noise).sum(), x)
+
+
+#: steps of random programs: (name, numpy spelling, torch spelling) on the running value v and
+#: the arguments a, b (shapes broadcast with v)
+STEPS = [
+    ("mul a", lambda v, a, b: v * a, lambda v, a, b: v * a),
+    ("add b", lambda v, a, b: v + b, lambda v, a, b: v + b),
+    ("div", lambda v, a, b: v / (b * b + 1.0), lambda v, a, b: v / (b * b + 1.0)),
+    ("tanh", lambda v, a, b: np.tanh(v), lambda v, a, b: torch.tanh(v)),
+    ("exp", lambda v, a, b: np.exp(-v * v), lambda v, a, b: torch.exp(-v * v)),
+    ("relu", lambda v, a, b: np.maximum(v, 0.0), lambda v, a, b: torch.relu(v)),
+    ("sigmoid", lambda v, a, b: 1 / (1 + np.exp(-v)), lambda v, a, b: torch.sigmoid(v)),
+    ("square", lambda v, a, b: v ** 2 - v, lambda v, a, b: v ** 2 - v),
+    ("sub own mean", lambda v, a, b: v - v.mean(axis=-1, keepdims=True),
+     lambda v, a, b: v - v.mean(dim=-1, keepdim=True)),
+    ("softmax", lambda v, a, b: np.exp(v) / np.exp(v).sum(axis=-1, keepdims=True),
+     lambda v, a, b: torch.softmax(v, dim=-1)),
+    ("transpose", lambda v, a, b: np.transpose(v).T, lambda v, a, b: v.permute(
+        *reversed(range(v.ndim))).permute(*reversed(range(v.ndim)))),
+    ("pick", lambda v, a, b: v[..., :1] * v, lambda v, a, b: v[..., :1] * v),
+]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=1, max_dims=3, max_side=3),
+       steps=st.lists(st.sampled_from(range(len(STEPS))), min_size=1, max_size=6),
+       seed=st.integers(0, 99))
+def test_random_programs(lib, shapes, steps, seed):
+    k = 1 if lib == "numpy" else 2
+
+    def program(spelling):
+        def f(x, a, b):
+            v = x
+            for s in steps:
+                v = STEPS[s][spelling](v, a, b)
+            return (v * v).sum()
+        return f
+    check(program(k), program(2), arrays(shapes.input_shapes, seed, lib), lib)
+
+
+EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+           ("i,i->", [(3,), (3,)]), ("ij->ji", [(2, 3)]), ("i,j,ij->j", [(2,), (3,), (2, 3)]),
+           ("ij,ij->ij", [(2, 3), (2, 3)])]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("equation, shapes", EINSUMS)
+def test_forward_einsum(lib, equation, shapes):
+    xp = np if lib == "numpy" else torch
+    f = lambda *ops: xp.tanh(xp.einsum(equation, *ops)).sum()
+    check(f, lambda *ops: torch.tanh(torch.einsum(equation, *ops)).sum(),
+          arrays(shapes, 3, lib), lib)
+
+
+def test_einsum_summing_within_one_operand_is_refused():
+    with pytest.raises(bc.DeriveError, match="einsum 'ij->'"):
+        bc.derive(lambda x: np.einsum("ij->", x), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), seed=st.integers(0, 99),
+       data=st.data())
+def test_concatenate_and_stack(lib, shape, seed, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x, y = arrays([shape, shape], seed, lib)
+    if lib == "numpy":
+        f = lambda x, y: np.tanh(np.concatenate([x, y * y, x], axis=axis)).sum() + \
+            (np.stack([x, y], axis=axis) ** 3).sum()
+    else:
+        f = lambda x, y: torch.tanh(torch.cat([x, y * y, x], dim=axis)).sum() + \
+            (torch.stack((x, y), axis) ** 3).sum()
+    ft = lambda x, y: torch.tanh(torch.cat([x, y * y, x], dim=axis)).sum() + \
+        (torch.stack((x, y), axis) ** 3).sum()
+    check(f, ft, [x, y], lib)

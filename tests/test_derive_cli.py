@@ -73,6 +73,13 @@ def test_numpy_file_einops_style_checked_by_replay(files, capsys):
     assert rc == 0 and "import numpy as np" in out and "einops.einsum(" in out
 
 
+def test_native_style(files, capsys):
+    rc = main(["derive", str(files / "net.py"), "loss", "--shape", "x=4,2", "--shape", "W=2,3",
+               "--shape", "wout=3", "--shape", "t=4", "--style", "native", "--check"])
+    out = capsys.readouterr().out
+    assert rc == 0 and 'dW = x.T @ dh  # einsum "bi,bj->ij"' in out
+
+
 def test_a_difference_exits_1(files, capsys):
     rc = main(["derive", str(files / "net.py"), "loss", "--shape", "x=2", "--shape", "W=2,3",
                "--shape", "wout=3", "--shape", "t=1", "--check", "--tolerance", "-1"])

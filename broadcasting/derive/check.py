@@ -69,6 +69,10 @@ def _apply(node, xs, torch):
            "reshape": lambda: x.reshape(node.shape),
            "getitem": lambda: x[_index(p.get("index", ()), xs, torch)],
            "cross_entropy": lambda: F.cross_entropy(x, xs[1], reduction=p.get("reduction")),
+           "nll_loss": lambda: F.nll_loss(x, xs[1], reduction=p.get("reduction")),
+           "einsum": lambda: torch.einsum(p.get("equation", ""), *xs),
+           "cat": lambda: torch.cat(xs, dim=p.get("axis")),
+           "stack": lambda: torch.stack(xs, dim=p.get("axis")),
            "argmax": lambda: torch.argmax(x, dim=p["axes"][0], keepdim=p["keepdims"])}
     if node.op in ("sum", "mean", "max"):
         if not p["axes"]:

@@ -24,9 +24,11 @@ def register(sub) -> None:
                    help="an array argument's shape, e.g. W=2,3 (repeat it; 's=' is 0-d)")
     p.add_argument("--int", action="append", default=[], metavar="NAME=HIGH",
                    help="make that argument integers in [0, HIGH) (class labels, indices)")
-    p.add_argument("--style", choices=("einops", "numpy", "torch"), default=None,
-                   help="einsum spelling; numpy / torch also choose the arrays' library "
-                        "(default: torch if the file imports torch, else numpy)")
+    p.add_argument("--style", choices=("einops", "numpy", "torch", "native"), default=None,
+                   help="einsum spelling (np.einsum, torch.einsum, einops.einsum; native: sum, "
+                        "@ and explicit broadcast_to, the einsum as a comment — faster); numpy / "
+                        "torch also choose the arrays' library (default: torch if the file "
+                        "imports torch, else numpy)")
     p.add_argument("--wrt", action="append", default=None, metavar="NAME",
                    help="differentiate with respect to NAME only (repeat it)")
     p.add_argument("--check", action="store_true", help="compare with torch autograd")

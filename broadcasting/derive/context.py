@@ -5,7 +5,7 @@ Every einsum written goes through :meth:`Context.einsum`, which checks it with
 :func:`broadcasting.explicit.parse_equation` on the operand shapes, so no emitted einsum can
 rely on implicit size-1 broadcasting.
 
->>> ctx = Context("numpy", "numpy", {0: "x"}, {0: (2, 3)})
+>>> ctx = Context("numpy", "numpy", {0: "x"}, {})
 >>> ctx.einsum("ij->ji", [("dy", (3, 2))])
 'np.einsum("ji->ij", dy)'
 >>> ctx.einsum("ij,ij->i", [("dy", (2, 3)), ("x", (2, 1))])
@@ -44,8 +44,8 @@ def literal(c, lib: str) -> str:
 class Context:
     """Names and spelling for one emitted function (mutable while it is written)."""
 
-    def __init__(self, lib: str, style: str, names: dict[int, str], shapes: dict[int, tuple]):
-        self.lib, self.style, self.names, self.shapes = lib, style, names, shapes
+    def __init__(self, lib: str, style: str, names: dict[int, str], nodes: dict):
+        self.lib, self.style, self.names, self.nodes = lib, style, names, nodes
         self.xp = "np" if lib == "numpy" else "torch"
         self.used: set[int] = set()
         self.einsums: list[tuple[str, tuple]] = []

@@ -229,13 +229,20 @@ def derive(f, *example_args, wrt=None, style=None) -> Derivation:
 
     ``wrt``: a parameter name (the function returns that gradient) or names (a tuple);
     default every floating-point array argument. ``style``: how einsums are spelled —
-    ``'numpy'`` / ``'torch'`` (the arguments' library, the default) or ``'einops'``.
+    ``'numpy'`` / ``'torch'`` (the arguments' library, the default), ``'einops'``, or
+    ``'native'`` (sum, ``@`` and explicit ``broadcast_to``, each einsum kept as a comment).
+
+    >>> import numpy as np
+    >>> d = derive(lambda a, B: (a * B).sum(), np.ones(3), np.ones((2, 3)), wrt="a")
+    >>> [line.strip() for line in d.source.splitlines() if line.strip().startswith("da")]
+    ['da = np.einsum("bi,bi->i", dt, B)']
+    >>> d.function(np.float64(1.0), np.ones(3), np.arange(6.0).reshape(2, 3))
+    array([3., 5., 7.])
     """
     graph = trace(f, *example_args)
     wrt_names, style = _wrt(graph, wrt), _style(graph, style)
     names = _node_names(graph)
-    ctx = Context(graph.lib, style, names, {n.id: n.shape for n in graph.nodes})
-    ctx.nodes = {n.id: n for n in graph.nodes}
+    ctx = Context(graph.lib, style, names, {n.id: n for n in graph.nodes})
     backward, steps, have = _backward(graph, ctx, _needs(graph, wrt_names))
     for name, k in graph.inputs:
         if name in wrt_names and k not in have:

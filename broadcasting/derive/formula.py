@@ -57,6 +57,13 @@ def tex(name: str, labels: str) -> str:
 
 
 def to_latex(text: str) -> str:
+    """Plain formula text as LaTeX: operators, ``x^(p)`` exponents, ``_`` inside names.
+
+    >>> print(to_latex("dlogit_maxes[i] += Σ_j dx[i,j] · x[i,j]^(-2)"))
+    dlogit\\_maxes[i] \\mathrel{+}= \\sum_j dx[i,j] \\cdot x[i,j]^{-2}
+    """
+    text = re.sub(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])", r"\\_", text.replace("Σ_", "Σ\x02"))
+    text = re.sub(r"\^\(([^()]*)\)", r"^{\1}", text).replace("\x02", "_")
     for plain, latex in _LATEX:
         text = text.replace(plain, latex)
     return text

@@ -5,9 +5,9 @@ A broadcast between operands of different shapes is written with an explicit
 
 >>> from .graph import Node
 >>> from .context import Context
->>> ctx = Context("numpy", "numpy", {0: "a", 1: "B", 2: "C"}, {0: (3,), 1: (2, 3), 2: (2, 3)})
 >>> nodes = {0: Node(0, "input", (), (), (3,), "float64", "numpy"),
 ...          1: Node(1, "input", (), (), (2, 3), "float64", "numpy")}
+>>> ctx = Context("numpy", "numpy", {0: "a", 1: "B", 2: "C"}, nodes)
 >>> forward_expr(Node(2, "mul", (0, 1), (), (2, 3), "float64", "numpy"), nodes, ctx, None)
 'np.broadcast_to(a, (2, 3)) * B'
 """
@@ -84,7 +84,7 @@ def _reduce(node, nodes, ctx):
     axes, keep = node.param("axes"), node.param("keepdims")
     ndim = len(nodes[node.inputs[0]].shape)
     key = "axis" if ctx.lib == "numpy" else "dim"
-    name = {"max": "max" if ctx.lib == "numpy" else "amax", "argmax": "argmax"}.get(node.op, node.op)
+    name = "amax" if node.op == "max" and ctx.lib == "torch" else node.op
     args = [x]
     if tuple(axes) != tuple(range(ndim)) or (keep and ctx.lib == "torch") or name == "amax":
         args.append(f"{key}={axes[0] if len(axes) == 1 else tuple(axes)!r}")
@@ -128,7 +128,16 @@ def forward_expr(node, nodes, ctx, constant) -> str:
     if node.op == "getitem":
         names = [ctx.v(k) for k in node.inputs]
         return f"{x}[{index_text(node.param('index'), names, ctx.lib)}]"
-    if node.op == "cross_entropy":
-        return (f"torch.nn.functional.cross_entropy({x}, {ctx.v(node.inputs[1])}, "
+    if node.op in ("cat", "stack"):
+        names = ", ".join(ctx.v(k) for k in node.inputs)
+        fn = {("numpy", "cat"): "np.concatenate", ("numpy", "stack"): "np.stack",
+              ("torch", "cat"): "torch.cat", ("torch", "stack"): "torch.stack"}[ctx.lib, node.op]
+        key = "axis" if ctx.lib == "numpy" else "dim"
+        return f"{fn}([{names}], {key}={node.param('axis')})"
+    if node.op == "einsum":
+        names = ", ".join(ctx.v(k) for k in node.inputs)
+        return f'{ctx.xp}.einsum("{node.param("equation")}", {names})'
+    if node.op in ("cross_entropy", "nll_loss"):
+        return (f"torch.nn.functional.{node.op}({x}, {ctx.v(node.inputs[1])}, "
                 f"reduction={node.param('reduction')!r})")
     return _unary(node, nodes, ctx)

@@ -28,7 +28,8 @@ def _agreement(example: Example, d) -> str:
     runs = f"{len(FRESH_SEEDS)} sets of fresh random float64 inputs (other values than the trace's)"
     if worst <= BOUND:
         return (f"Checked against torch autograd on {runs}: for every gradient, max relative "
-                f"difference ≤ {BOUND:g} (difference over the largest gradient entry, or over 1).")
+                f"difference ≤ {BOUND:g} (difference over the largest gradient entry, or over "
+                f"1).")
     return f"**Disagrees with torch autograd** on {runs}: max relative difference > {BOUND:g}."
 
 

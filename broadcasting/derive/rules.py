@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..explain import explain
 from .context import LETTERS, literal
+from .forward import index_text
 from .formula import einsum_formula, elementwise_formula, ix, tex, to_latex
 
 __all__ = ["Contribution", "contributions", "ELEMENTWISE"]
@@ -78,7 +79,7 @@ def _elementwise(node, nodes, ctx, g, want):
         if node.op == "rpow_s":
             fields["lnc"] = repr(math.log(c))
     if node.op == "pow_s" and c == 2:
-        expr = "{g} * (2 * {x})"
+        expr, formula = "{g} * (2 * {x})", "{dx} += {dy} · 2 · {x}"
     x_name = ctx.names[node.inputs[0]]
     names = {"dx": ctx.d(node.inputs[0]), "dy": g, "x": x_name, "y": ctx.names[node.id],
              "c": fields.get("c", ""), "c1": fields.get("c1", "")}
@@ -179,7 +180,8 @@ def _reduction(node, nodes, ctx, g, want):
     if node.op == "mean":
         n = math.prod(xshape[d] for d in axes)
         return [_c(ctx, 0, f"{spread} / {n}", f"{ix(target, labels)} += {dy} / {n}",
-                             f"{tex(target, labels)} " + r"\mathrel{+}= " + f"{tex(g, kept)} / {n}")]
+                             f"{tex(target, labels)} " + r"\mathrel{+}= " +
+                             f"{tex(g, kept)} / {n}")]
     return _max(node, nodes, ctx, g, spread, labels, kept)
 
 
@@ -230,12 +232,12 @@ def _reshape(node, nodes, ctx, g, want):
     x = node.inputs[0]
     shape = nodes[x].shape
     target = ctx.d(x)
-    plain = f"{target} += {g} read in shape {shape} (same order of entries)"
-    return [_c(ctx, 0, ctx.reshape(g, node.shape, shape), plain, to_latex(plain))]
+    plain = f"{target} += reshape({g}, {shape})"
+    latex = to_latex(plain).replace("reshape(", r"\operatorname{reshape}(")
+    return [_c(ctx, 0, ctx.reshape(g, node.shape, shape), plain, latex)]
 
 
 def _getitem(node, nodes, ctx, g, want):
-    from .forward import index_text
     x = node.inputs[0]
     items = node.param("index")
     idx = index_text(items, [ctx.v(k) if i else "" for i, k in enumerate(node.inputs)], ctx.lib)
@@ -293,10 +295,58 @@ def _cross_entropy(node, nodes, ctx, g, want):
     return [_c(ctx, 0, value, plain, to_latex(plain), pre)]
 
 
+def _nll_loss(node, nodes, ctx, g, want):
+    x, t = node.inputs
+    S = nodes[x].shape
+    reduction, n = node.param("reduction"), (S[0] if len(S) == 2 else 1)
+    picked = f"-{g} / {n}" if reduction == "mean" and n != 1 else f"-{g}"
+    if len(S) == 2 and reduction != "none":
+        picked = ctx.broadcast_to(f"({picked})", (), (n,))
+    index = f"torch.arange({n}), {ctx.v(t)}" if len(S) == 2 else ctx.v(t)
+    pre = (f"{{t}} = torch.zeros_like({ctx.v(x)})",
+           f"{{t}}.index_put_(({index},), {picked}, accumulate=True)")
+    labels = _labels(len(S))
+    plain = (f"{ix(ctx.d(x), labels)} += -{ix(g, labels[:-1] if reduction == 'none' else '')}"
+             f"{' / ' + str(n) if reduction == 'mean' and n != 1 else ''} · [{labels[-1]} = "
+             f"{ix(ctx.names[t], labels[:-1])}]")
+    return [_c(ctx, 0, "{t}", plain, to_latex(plain), pre)]
+
+
+def _einsum(node, nodes, ctx, g, want):
+    """An einsum's operand gets the einsum of the result's gradient and the other operands."""
+    lhs, out = node.param("equation").split("->")
+    terms = lhs.split(",")
+    result = []
+    for pos in want:
+        others = [(k, t) for j, (k, t) in enumerate(zip(node.inputs, terms)) if j != pos]
+        factors = [(g, node.shape, out)] + [(ctx.v(k), nodes[k].shape, t) for k, t in others]
+        eq = ",".join(f[2] for f in factors) + "->" + terms[pos]
+        value = ctx.einsum(eq, [(f[0], f[1]) for f in factors])
+        plain, latex = einsum_formula(ctx.d(node.inputs[pos]), terms[pos],
+                                      [(f[0], f[2]) for f in factors])
+        result.append(_c(ctx, pos, value, plain, latex))
+    return result
+
+
+def _join(node, nodes, ctx, g, want):
+    """cat: each operand's gradient is its slice of the result's; stack: its index."""
+    d, result, start = node.param("axis"), [], 0
+    for pos, k in enumerate(node.inputs):
+        size = nodes[k].shape[d] if node.op == "cat" else 1
+        if pos in want:
+            part = f"{start}:{start + size}" if node.op == "cat" else str(start)
+            index = ", ".join([":"] * d + [part])
+            plain = f"{ctx.d(k)} += {g}[{index}]"
+            result.append(_c(ctx, pos, f"{g}[{index}]", plain, to_latex(plain)))
+        start += size
+    return result
+
+
 RULES = {"add": _linear, "sub": _linear, "mul": _linear, "matmul": _linear, "div": _divide,
          "sum": _reduction, "mean": _reduction, "max": _reduction, "permute": _permute,
          "reshape": _reshape, "getitem": _getitem, "softmax": _softmax,
-         "log_softmax": _softmax, "cross_entropy": _cross_entropy}
+         "log_softmax": _softmax, "cross_entropy": _cross_entropy, "nll_loss": _nll_loss,
+         "einsum": _einsum, "cat": _join, "stack": _join}
 RULES.update({op: _elementwise for op in ELEMENTWISE})
 
 

@@ -56,7 +56,8 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
-                      f"transposes, reshapes, indexing, softmax, log_softmax, cross_entropy")
+                      f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
+                      f"cross_entropy, nll_loss")
 
 
 def _arg(args, kwargs, pos, *names, default=None):
@@ -134,7 +135,7 @@ def _permute(name, args, kwargs, line, lib):
     return Spelled("permute", (x,), {"perm": tuple(int(d) % n for d in dims)})
 
 
-def _index(name, args, line):
+def _index(args, line):
     x, index = args[0], args[1]
     items, arrays = [], [x]
     for entry in (index if isinstance(index, tuple) else (index,)):
@@ -175,14 +176,46 @@ def _cross_entropy(name, args, kwargs, line):
     x, t = args[0], _arg(args, kwargs, 1, "target")
     _no_extra(name, line, kwargs, ("target", "reduction", "input"),
               {"ignore_index": -100, "label_smoothing": 0.0})
-    reduction = _arg(args, kwargs, 6, "reduction", default="mean")
+    reduction = _arg(args, kwargs, 6 if name == "cross_entropy" else 5, "reduction",
+                     default="mean")
     ok = _is_array(t) and "int" in str(t.dtype) and x.ndim in (1, 2) and \
         tuple(t.shape) == tuple(x.shape[:-1])
     if not ok or reduction not in ("mean", "sum", "none") or len(args) > 2:
         _refuse(f"{name} with input {tuple(x.shape)} and target "
                 f"{tuple(getattr(t, 'shape', ()))}", line,
                 "logits (N, C) or (C,) with integer class targets, no weights")
-    return Spelled("cross_entropy", (x, t), {"reduction": reduction})
+    return Spelled(name, (x, t), {"reduction": reduction})
+
+
+def _einsum(name, args, kwargs, line):
+    _no_extra(name, line, kwargs, ())
+    equation, operands = args[0], args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "") if isinstance(equation, str) else ""
+    terms = eq.split("->")[0].split(",") if "->" in eq else []
+    ok = "->" in eq and "." not in eq and len(terms) == len(operands) and all(
+        _is_array(x) for x in operands) and all(len(set(t)) == len(t) for t in terms)
+    if ok:
+        out = eq.split("->")[1]
+        ok = all(c in out or any(c in u for j, u in enumerate(terms) if j != k)
+                 for k, t in enumerate(terms) for c in t)
+    if not ok:
+        _refuse(f"einsum {equation!r}", line, "an equation with '->', no '...', no label "
+                "repeated in one operand, none summed within a single operand")
+    return Spelled("einsum", tuple(operands), {"equation": eq})
+
+
+def _join(name, args, kwargs, line):
+    _no_extra(name, line, kwargs, ("dim", "axis"))
+    operands = args[0]
+    axis = _arg(args, kwargs, 1, "dim", "axis", default=0)
+    if not isinstance(operands, (list, tuple)) or not operands or axis is None or \
+            not all(_is_array(x) for x in operands):
+        _refuse(f"{name} of {type(operands).__name__}", line, "a list of arrays and an axis")
+    ndim = operands[0].ndim + (name == "stack")
+    op = "stack" if name == "stack" else "cat"
+    return Spelled(op, tuple(operands), {"axis": int(axis) % ndim})
 
 
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
@@ -216,9 +249,13 @@ def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
                                        "end_dim", "order"), {"order": "C"})
         return Spelled("reshape", (args[0],))
     if name == "getitem":
-        return _index(name, args, line)
+        return _index(args, line)
     if name in ("softmax", "log_softmax"):
         return _softmax(name, args, kwargs, line)
-    if name == "cross_entropy":
+    if name in ("cross_entropy", "nll_loss"):
         return _cross_entropy(name, args, kwargs, line)
+    if name == "einsum":
+        return _einsum(name, args, kwargs, line)
+    if name in ("cat", "concatenate", "concat", "stack"):
+        return _join(name, args, kwargs, line)
     _refuse(name if name.isidentifier() else repr(name), line)

@@ -215,7 +215,8 @@ for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):
     setattr(Traced, f"__r{_name}__",
             _dunder(f"r{_op}", lambda a, b, _n=_name: getattr(a, f"__r{_n}__")(b)))
 for _name in ("lt", "le", "gt", "ge", "eq", "ne", "floordiv", "mod"):
-    setattr(Traced, f"__{_name}__", _dunder(_name, lambda a, b, _n=_name: getattr(a, f"__{_n}__")(b)))
+    setattr(Traced, f"__{_name}__",
+            _dunder(_name, lambda a, b, _n=_name: getattr(a, f"__{_n}__")(b)))
 Traced.__hash__ = object.__hash__
 
 
