@@ -195,6 +195,19 @@ def test_mkdocs_build_strict(tmp_path):
     html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix.html").read_text()
     assert "<math" in html and "row-vector-times-matrix.svg" in html
     assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+    assert "unpkg.com" not in html and "javascripts/iframe-worker-shim.js" in html  # offline search
+    assert '<a href="../start.html"' in html or 'href="../start.html"' in html  # .html links: file://
+    assert "<title>Vector × matrix - broadcasting</title>" in html  # the H1, not the file name
+
+
+def test_static_files_ship_the_math_font_and_the_search_shim():
+    from broadcasting.docs import STATIC
+    for rel in STATIC:
+        assert (DOCS / rel).is_file(), rel
+    assert (DOCS / "fonts/DejaVuMathTeXGyre.ttf").read_bytes()[:4] == b"\x00\x01\x00\x00"  # TrueType
+    css = (DOCS / "stylesheets/extra.css").read_text(encoding="utf-8")
+    assert 'url("../fonts/DejaVuMathTeXGyre.ttf")' in css and 'font-family: "DejaVu Math TeX Gyre"' in css
+    assert "overflow-x: auto" in css.split(".math-block", 1)[1].split("}", 1)[0]  # wide math scrolls
 
 
 def _has(module: str) -> bool:

@@ -170,7 +170,10 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
     out += ["Anything else — two different sizes, neither of them 1 — is an error.", "",
             "## Install", "", code('pip install .            # the library and the `broadcasting` '
                                    'command\npip install ".[docs]"    # to build this site', "sh"),
-            "", "## Use", "", "From Python:", "",
+            "", "`mkdocs build --strict` then makes this site in `site/`. It needs no network: "
+            "open `site/index.html` straight from disk (the math font and the search ship "
+            "with it) or serve the folder.", "",
+            "## Use", "", "From Python:", "",
             code(f'>>> import broadcasting as bc\n>>> e = bc.explain((3,), (2, 3))\n'
                  f'>>> e.index\n{e.index!r}\n>>> e.einsum\n{e.einsum!r}', "pycon"), "",
             "At the terminal, `broadcasting explain \"a(3) * B(2,3)\"` prints:", "",
