@@ -183,6 +183,21 @@ def test_cli_build_is_deterministic_and_never_overwrites_a_users_file(tmp_path, 
     assert is_generated((out / "api.md").read_text(encoding="utf-8").splitlines()[0])
 
 
+def test_build_keeps_a_page_whose_only_difference_is_the_versions_line(tmp_path):
+    out = tmp_path / "docs"
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    page = out / "numpy-vs-torch.md"
+    text = page.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith(VERSIONS))
+    elsewhere = text.replace(line, line.replace("numpy ", "numpy 1.0.0-other-machine-"))
+    page.write_text(elsewhere, encoding="utf-8")
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    assert page.read_text(encoding="utf-8") == elsewhere  # byte for byte, as committed
+    page.write_text(elsewhere.replace("numpy and torch broadcast", "numpy broadcasts"), encoding="utf-8")
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    assert page.read_text(encoding="utf-8") == text  # any other difference is rebuilt
+
+
 def test_mkdocs_build_strict(tmp_path):
     if shutil.which("mkdocs") is None and not _has("mkdocs"):
         message = "MKDOCS BUILD NOT CHECKED: mkdocs is not installed (pip install '.[docs]')"
