@@ -196,14 +196,6 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
 # ------------------------------------------------------------------ corpus
 
 
-def _summary(doc: str | None) -> str:
-    """The first sentence of a docstring, code spans in Markdown."""
-    from .api import _inline
-    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
-    cut = paragraph.find(". ")
-    return _inline(paragraph if cut < 0 else paragraph[:cut + 1])
-
-
 def corpus_page(facts: CorpusFacts) -> str:
     """What the corpus checks, its counts per kind, how to run it and read its report."""
     out = [md_header(), "# The equivalence corpus", "",
@@ -219,9 +211,10 @@ def corpus_page(facts: CorpusFacts) -> str:
     kinds = Counter(c["kind"] for c in facts.cases)
     ops = Counter((c["kind"], c.get("op", "")) for c in facts.cases)
     from ..corpus import kind_module
+    from .api import summary
     rows = []
     for kind in sorted(kinds):
-        rows.append([f"`{kind}`", str(kinds[kind]), _summary(kind_module(kind).__doc__)])
+        rows.append([f"`{kind}`", str(kinds[kind]), summary(kind_module(kind).__doc__)])
     rows.append(["**total**", f"**{len(facts.cases)}**", ""])
     m = facts.manifest
     out += ["## Counts per kind", "", table(["kind", "cases", "what it checks"], rows), "",
