@@ -184,6 +184,21 @@ def test_cli_build_is_deterministic_and_never_overwrites_a_users_file(tmp_path, 
     assert is_generated((out / "api.md").read_text(encoding="utf-8").splitlines()[0])
 
 
+def test_build_keeps_a_page_whose_only_difference_is_the_versions_line(tmp_path):
+    out = tmp_path / "docs"
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    page = out / "numpy-vs-torch.md"
+    text = page.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith(VERSIONS))
+    elsewhere = text.replace(line, line.replace("numpy ", "numpy 1.0.0-other-machine-"))
+    page.write_text(elsewhere, encoding="utf-8")
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    assert page.read_text(encoding="utf-8") == elsewhere  # byte for byte, as committed
+    page.write_text(elsewhere.replace("numpy and torch broadcast", "numpy broadcasts"), encoding="utf-8")
+    assert main(["docs", "build", "--out", str(out)]) == 0
+    assert page.read_text(encoding="utf-8") == text  # any other difference is rebuilt
+
+
 def test_mkdocs_build_strict(tmp_path):
     if shutil.which("mkdocs") is None and not _has("mkdocs"):
         message = "MKDOCS BUILD NOT CHECKED: mkdocs is not installed (pip install '.[docs]')"
@@ -196,6 +211,19 @@ def test_mkdocs_build_strict(tmp_path):
     html = (tmp_path / "site" / "patterns" / "04-row-vector-times-matrix.html").read_text()
     assert "<math" in html and "row-vector-times-matrix.svg" in html
     assert "cdn" not in html.lower() and "fonts.googleapis" not in html
+    assert "unpkg.com" not in html and "javascripts/iframe-worker-shim.js" in html  # offline search
+    assert '<a href="../start.html"' in html or 'href="../start.html"' in html  # .html links: file://
+    assert "<title>Vector × matrix - broadcasting</title>" in html  # the H1, not the file name
+
+
+def test_static_files_ship_the_math_font_and_the_search_shim():
+    from broadcasting.docs import STATIC
+    for rel in STATIC:
+        assert (DOCS / rel).is_file(), rel
+    assert (DOCS / "fonts/DejaVuMathTeXGyre.ttf").read_bytes()[:4] == b"\x00\x01\x00\x00"  # TrueType
+    css = (DOCS / "stylesheets/extra.css").read_text(encoding="utf-8")
+    assert 'url("../fonts/DejaVuMathTeXGyre.ttf")' in css and 'font-family: "DejaVu Math TeX Gyre"' in css
+    assert "overflow-x: auto" in css.split(".math-block", 1)[1].split("}", 1)[0]  # wide math scrolls
 
 
 def _has(module: str) -> bool:

@@ -12,7 +12,8 @@ at a phone's 390 px, and we check that
   corpus, API), each nav entry's title is its page's H1, previous/next links follow the nav;
 - search works offline.
 
-Screenshots of every page (light and dark, both widths) go to ``$BROADCASTING_SCREENSHOTS`` or
+Screenshots of every page (light and dark, both widths; the whole page light at 1280 px, the
+first screen of the other views) go to ``$BROADCASTING_SCREENSHOTS`` or
 ``build/screenshots`` (git-ignored) for a person to look at.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` and the ``docs`` extra (mkdocs, selenium):
@@ -32,7 +33,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run", "--allow-file-access-from-files")
+         "--no-first-run")
 WIDTHS = (1280, 390)
 HEIGHT = 900
 #: the reading path: these pages, in this order (others, like the gallery, may sit between)
@@ -163,14 +164,15 @@ def _viewport(driver, width: int) -> None:
     time.sleep(0.05)
 
 
-def _shoot(driver, path: Path, longest: int = 8000) -> Path:
-    """The whole page (up to ``longest`` px down), not only the window."""
+def _shoot(driver, path: Path, whole: bool, longest: int = 8000) -> Path:
+    """A picture of the window, or of the ``whole`` page (up to ``longest`` px down)."""
     import base64
     width, height = driver.execute_script(
         "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]")
+    height = min(height, longest) if whole else HEIGHT
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": width, "height": min(height, longest), "scale": 1}})
+        "format": "png", "captureBeyondViewport": whole,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
 
@@ -227,15 +229,18 @@ def test_every_page_from_file_light_and_dark_wide_and_narrow(site, browser, nav,
     for k, link in enumerate(nav):
         _open(browser, link["href"])
         name = link["href"][len(site.as_uri()) + 1:-len(".html")].replace("/", "-")
-        for width in WIDTHS:
-            _viewport(browser, width)
-            for dark in (False, True):
-                _scheme(browser, dark)
+        for dark in (False, True):
+            _scheme(browser, dark)
+            for width in WIDTHS:
+                _viewport(browser, width)
                 info = browser.execute_script(PROBE)
                 where = f"{name} {width}px {'dark' if dark else 'light'}"
                 _check_view(info, where)
-                path = _shoot(browser, shots / f"{name}-{width}-{'dark' if dark else 'light'}.png")
+                # the whole page light at 1280 px; the first screen of the other views
+                whole = (width, dark) == (WIDTHS[0], False)
+                path = _shoot(browser, shots / f"{name}-{width}-{'dark' if dark else 'light'}.png", whole)
                 assert path.stat().st_size > 5_000, where
+        _viewport(browser, WIDTHS[0])
         assert info["h1"] == link["title"], (name, info["h1"], link["title"])
         # the tab shows the H1 (the home page: the site's name, as Material does)
         assert info["title"].startswith(info["h1"]) or k == 0, (name, info["title"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from .markup import is_generated, md_header, svg_header
+from .markup import comparable, is_generated, md_header, svg_header
 from .pages import RULE_EXAMPLES, CorpusFacts, corpus_facts, corpus_page, index_page, numpy_vs_torch_page
 from .patterns import PATTERNS, pattern_page, pattern_svg, values_svg
 
@@ -101,7 +101,8 @@ def _stale(out: Path, site: dict[str, str]) -> list[Path]:
 def build(out="docs", corpus: CorpusFacts | None = None) -> list[Path]:
     """Write the site into ``out``; returns the files written. A file there that we did not
     generate is never overwritten (:class:`UsageError`); generated files the site no longer
-    has are removed."""
+    has are removed; a file that differs only in its versions line (see
+    :func:`broadcasting.docs.markup.comparable`) is kept as it is."""
     out = Path(out)
     site = render(corpus)
     if out.exists():
@@ -112,7 +113,9 @@ def build(out="docs", corpus: CorpusFacts | None = None) -> list[Path]:
     for rel, text in sorted(site.items()):
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
+        # a file that differs only in its versions line is left as it is: the build then
+        # reproduces the committed docs/ byte for byte on any machine
+        if not path.exists() or comparable(path.read_text(encoding="utf-8")) != comparable(text):
             path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -163,7 +163,10 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
     out += ["Anything else — two different sizes, neither of them 1 — is an error.", "",
             "## Install", "", code('pip install .            # the library and the `broadcasting` '
                                    'command\npip install ".[docs]"    # to build this site', "sh"),
-            "", "## Use", "", "From Python:", "",
+            "", "`mkdocs build --strict` then makes this site in `site/`. It needs no network: "
+            "open `site/index.html` straight from disk (the math font and the search ship "
+            "with it) or serve the folder.", "",
+            "## Use", "", "From Python:", "",
             code(f'>>> import broadcasting as bc\n>>> e = bc.explain((3,), (2, 3))\n'
                  f'>>> e.index\n{e.index!r}\n>>> e.einsum\n{e.einsum!r}', "pycon"), "",
             "At the terminal, `broadcasting explain \"a(3) * B(2,3)\"` prints:", "",
@@ -186,14 +189,6 @@ def index_page(facts: CorpusFacts, patterns=()) -> str:
 # ------------------------------------------------------------------ corpus
 
 
-def _summary(doc: str | None) -> str:
-    """The first sentence of a docstring, code spans in Markdown."""
-    from .api import inline_markdown
-    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
-    cut = paragraph.find(". ")
-    return inline_markdown(paragraph if cut < 0 else paragraph[:cut + 1])
-
-
 def corpus_page(facts: CorpusFacts) -> str:
     """What the corpus checks, its counts per kind, how to run it and read its report."""
     out = [md_header(), "# The equivalence corpus", "",
@@ -209,9 +204,10 @@ def corpus_page(facts: CorpusFacts) -> str:
     kinds = Counter(c["kind"] for c in facts.cases)
     ops = Counter((c["kind"], c.get("op", "")) for c in facts.cases)
     from ..corpus import kind_module
+    from .api import summary
     rows = []
     for kind in sorted(kinds):
-        rows.append([f"`{kind}`", str(kinds[kind]), _summary(kind_module(kind).__doc__)])
+        rows.append([f"`{kind}`", str(kinds[kind]), summary(kind_module(kind).__doc__)])
     rows.append(["**total**", f"**{len(facts.cases)}**", ""])
     m = facts.manifest
     out += ["## Counts per kind", "", table(["kind", "cases", "what it checks"], rows), "",

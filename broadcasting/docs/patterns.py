@@ -155,7 +155,18 @@ def _small_integers(shape: tuple[int, ...]):
 
 
 def values_code(p: Pattern) -> str:
-    """numpy with small integers: the operands going in, the result coming out."""
+    """numpy with small integers: the operands going in, the result coming out.
+
+    >>> print(run_code(values_code(PATTERNS[3])))
+    a = [1, 2, 3]
+    B =
+    [[1 2 3]
+     [4 5 6]]
+    C =
+    [[ 1  4  9]
+     [ 4 10 18]]
+    <BLANKLINE>
+    """
     e = p.explanation
     lines = ["import numpy as np", ""]
     for o in e.operands:
@@ -179,7 +190,11 @@ def _print_line(name: str, shape: tuple[int, ...]) -> str:
 
 
 def values_svg(p: Pattern) -> str:
-    """The diagram with each cell showing its value (the operands of :func:`values_code`)."""
+    """The diagram with each cell showing its value (the operands of :func:`values_code`).
+
+    >>> "C[1,2] = 18" in values_svg(PATTERNS[3])
+    True
+    """
     e = p.explanation
     return svg_header() + "\n" + e.svg(values=[_small_integers(o.shape) for o in e.operands])
 
@@ -225,7 +240,11 @@ def _backward_section(e: Explanation) -> list[str]:
 
 def table_legend(e: Explanation) -> str:
     """The sentence that reads the aligned-shapes table: for ``@`` a missing axis is not
-    copied (the contracted one is summed away, the other operand's free axis is its own)."""
+    copied (the contracted one is summed away, the other operand's free axis is its own).
+
+    >>> "summed away" in table_legend(PATTERNS[10].explanation)
+    True
+    """
     if e.op == "@":
         summed = ", ".join(f"`{lab}`" for lab in e.plan.contracted)
         batch = len(e.result_shape) > 2 or any("new axis" in line for line in e.table())

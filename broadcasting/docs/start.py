@@ -38,7 +38,12 @@ def _arrays(lines) -> list[np.ndarray]:
 
 
 def start_svgs() -> dict[str, str]:
-    """The page's diagrams, each cell showing its value: relative path → SVG text."""
+    """The page's diagrams, each cell showing its value: relative path → SVG text.
+
+    >>> svgs = start_svgs()
+    >>> sorted(svgs)[0], "C[1,0] = 40" in svgs["diagrams/start-rule-1.svg"]
+    ('diagrams/start-both.svg', True)
+    """
     out = {}
     for slug, shapes, names, lines in STEPS:
         e = explain(*shapes, names=names)
