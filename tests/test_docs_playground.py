@@ -90,7 +90,7 @@ def test_the_page_has_input_output_examples_notes_and_script(site):
     page = playground_page()
     assert page == site["playground.md"]
     for part in ('id="bc-input"', 'id="bc-output"', f'value="{DEFAULT}"',
-                 f'src="../{SCRIPT}"', f'data-runtime="../{RUNTIME_DIR}/"',
+                 f'src="{SCRIPT}"', f'data-runtime="../{RUNTIME_DIR}/"',
                  "broadcasting docs build --playground", f"pyodide@{PYODIDE_VERSION}",
                  "python -m http.server", "file://", "WebAssembly"):
         assert part in page, part

@@ -81,6 +81,9 @@ def built(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("playground")
     shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns(RUNTIME_DIR))
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    hooks = work / "broadcasting" / "docs"  # mkdocs.yml names its hook relative to itself
+    hooks.mkdir(parents=True)
+    shutil.copy(ROOT / "broadcasting" / "docs" / "site_hooks.py", hooks / "site_hooks.py")
     _run("-m", "broadcasting", "docs", "build", "--playground", "--out", str(work / "docs"))
     _run("-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml"), "-d",
          str(work / "site"))
@@ -93,7 +96,7 @@ def page(built):
                                              functools.partial(_Quiet, directory=str(built)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/playground/"
+    yield f"http://127.0.0.1:{server.server_address[1]}/playground.html"
     server.shutdown()
     server.server_close()
 
@@ -235,7 +238,7 @@ def test_without_the_runtime_the_page_says_how_to_enable_it(browser, page, built
 
 def test_from_a_file_url_the_page_says_to_serve_it(browser, built):
     from selenium.webdriver.common.by import By
-    shown = _open(browser, (built / "playground" / "index.html").as_uri())
+    shown = _open(browser, (built / "playground.html").as_uri())
     note = browser.find_element(By.ID, "bc-note-file")
     assert shown["state"] == "unavailable" and note.is_displayed()
     assert "WebAssembly" in note.text and "python -m http.server" in note.text

@@ -160,7 +160,7 @@ def playground_page() -> str:
         '<div id="bc-output" data-state="loading" aria-live="polite">'
         "<p>Loading Python in the browser…</p></div>",
         "</div>", "",
-        f'<script src="../{SCRIPT}" data-runtime="../{RUNTIME_DIR}/" '
+        f'<script src="{SCRIPT}" data-runtime="../{RUNTIME_DIR}/" '
         f'data-default="{_esc(DEFAULT)}"></script>', ""])
 
 
