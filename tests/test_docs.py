@@ -360,3 +360,26 @@ def test_at_pages_do_not_say_copied_for_the_contracted_axis(site):
     assert "summed away" in legend and "copied along it)" not in legend
     assert "copied along it" in _page(site, "row-vector-times-matrix")
     assert "(= xᵀW)" not in page.splitlines()[1]
+
+
+def test_build_is_all_or_nothing(tmp_path, capsys):
+    """An OS error part-way (here: a file where the diagrams folder must go) leaves the folder as
+    it was — no page written, no temporary file left — and says so in one line, exit 2."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "diagrams").write_text("in the way\n")
+    assert main(["docs", "build", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "nothing was written" in err and "diagrams" in err
+    assert sorted(p.name for p in out.rglob("*")) == ["diagrams"]
+    assert (out / "diagrams").read_text() == "in the way\n"
+
+
+def test_build_refuses_a_special_file_in_place_of_a_page(tmp_path, capsys):
+    import os
+    out = tmp_path / "site"
+    out.mkdir()
+    os.mkfifo(out / "index.md")
+    assert main(["docs", "build", "--out", str(out)]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["index.md"]

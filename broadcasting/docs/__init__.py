@@ -76,8 +76,12 @@ def render(corpus: CorpusFacts | None = None) -> dict[str, str]:
 
 
 def _check_writable(out: Path, site: dict[str, str]) -> None:
+    if not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder; give a folder (new or made by this command)")
     for rel in site:
         path = out / rel
+        if path.exists() and not path.is_file():
+            raise UsageError(f"{path} is not a regular file; move it away or choose another --out")
         if path.exists():
             with open(path, encoding="utf-8", errors="replace") as f:
                 first = f.readline()
@@ -99,23 +103,61 @@ def _stale(out: Path, site: dict[str, str]) -> list[Path]:
 
 
 def build(out="docs", corpus: CorpusFacts | None = None) -> list[Path]:
-    """Write the site into ``out``; returns the files written. A file there that we did not
-    generate is never overwritten (:class:`UsageError`); generated files the site no longer
-    has are removed; a file that differs only in its versions line (see
+    """Write the site into ``out``; returns the files written. All or nothing: every changed
+    file is first written beside its target, and only when all of them are written are they
+    renamed into place (an error leaves ``out`` as it was: :class:`UsageError`, one line).
+    A file there that we did not generate is never overwritten; generated files the site no
+    longer has are removed; a file that differs only in its versions line (see
     :func:`broadcasting.docs.markup.comparable`) is kept as it is."""
     out = Path(out)
     site = render(corpus)
+    stale = []
     if out.exists():
         _check_writable(out, site)
-        for path in _stale(out, site):
-            path.unlink()
-    written = []
-    for rel, text in sorted(site.items()):
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # a file that differs only in its versions line is left as it is: the build then
-        # reproduces the committed docs/ byte for byte on any machine
-        if not path.exists() or comparable(path.read_text(encoding="utf-8")) != comparable(text):
-            path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+        stale = _stale(out, site)
+    # a file that differs only in its versions line is left as it is: the build then
+    # reproduces the committed docs/ byte for byte on any machine
+    changed = {out / rel: text for rel, text in sorted(site.items())
+               if not (out / rel).exists()
+               or comparable((out / rel).read_text(encoding="utf-8")) != comparable(text)}
+    _write_all_or_nothing(changed)
+    for path in stale:
+        path.unlink()
+    return [out / rel for rel in sorted(site)]
+
+
+def _write_all_or_nothing(files: dict[Path, str]) -> None:
+    """Stage every file as a temporary sibling, then rename them all into place; on an OS error
+    remove what was staged and the folders made for it, and say which path failed."""
+    import os
+    import tempfile
+    staged: list[tuple[str, Path]] = []
+    made: list[Path] = []
+    path = None
+    try:
+        for path, text in files.items():
+            for folder in reversed([path.parent, *path.parent.parents]):
+                if not folder.exists():
+                    folder.mkdir()
+                    made.append(folder)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())
+    except OSError as err:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise UsageError(f"cannot write {path}: {err.strerror or err}; nothing was written "
+                         f"(choose a writable --out)") from None
+    for tmp, target in staged:
+        os.replace(tmp, target)
+
+
+def _umask() -> int:
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
