@@ -28,7 +28,7 @@ def test_json_names_and_result(capsys):
     assert main(["explain", "x(2) @ W(2,3)", "--result", "h", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["index"] == "h[j] = Σ_i x[i] * W[i,j]" and d["einsum"] == "i,ij->j"
-    assert d["matrix"] == "h = x^\\top W"
+    assert d["matrix"] == "h = W^\\top x"
 
 
 @pytest.mark.parametrize("expr, op", [("(3,) + (2, 3)", "+"), ("(4,4) / (4,)", "/"),
