@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 
+from .explicit import keep_product_dtype
 from .notation import (adjoint_einsums, backward_formulas, einops_pattern, index_formula,
                        latex_formula, matrix_form)
 from .plan import BroadcastPlan, make_plan
@@ -165,6 +166,8 @@ class Explanation:
     def einsum_operands(self, *arrays):
         """The arrays with their stretched size-1 axes indexed away (``a[0, ...]``), ready for
         :attr:`einsum` and :attr:`einops` — no size-1 broadcasting is left for einsum to do.
+        Where an operand indexed down to 0-d would change the product's dtype (torch's 0-d
+        tensors take no part in type promotion), every array is cast to the dtype ``*`` gives.
 
         >>> import numpy as np
         >>> e = explain((1, 3), (2, 3))
@@ -181,7 +184,7 @@ class Explanation:
                 raise BroadcastError(f"operand {o.position} ({o.name}) has shape {format_shape(shape)} "
                                      f"but this explanation is for {format_shape(o.shape)}")
             out.append(x if all(a.kept for a in o.axes) else x[o.index + (Ellipsis,)])
-        return tuple(out)
+        return keep_product_dtype(arrays, out)
 
     def jacobian(self, k: int):
         """The Jacobian of the result with respect to operand ``k`` (see ``broadcasting.jacobian``)."""
