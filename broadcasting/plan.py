@@ -14,9 +14,10 @@ the labels of the axes it really has. Stretched size-1 axes are *removed* (index
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .shapes import MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, format_shape
 
@@ -34,6 +35,25 @@ OPS = ELEMENTWISE_OPS + ("@",)
 
 _LETTERS = "ijklmnopqrstuvwxyzabcdefgh"
 LABELS = _LETTERS + _LETTERS.upper()
+_NAME_LETTERS = "abcdefghklmnopqrstuvwxyz"
+
+
+def label_sequence(exclude=frozenset()) -> Iterator[str]:
+    """Axis labels in assignment order: ``i … z, a … h``, the same in capitals, then ``i52,
+    i53, …`` (beyond einsum's 52 letters), skipping the ``exclude``d (the operands' names).
+
+    >>> list(itertools.islice(label_sequence({"j", "k"}), 3))
+    ['i', 'l', 'm']
+    """
+    for n in itertools.count():
+        label = LABELS[n] if n < len(LABELS) else f"i{n}"
+        if label not in exclude:
+            yield label
+
+
+def label_key(label: str) -> int:
+    """The position of a label in :func:`label_sequence` (sorts labels in assignment order)."""
+    return LABELS.index(label) if label in LABELS else int(label[1:])
 
 
 @dataclass(frozen=True)
@@ -125,7 +145,7 @@ class BroadcastPlan:
     @property
     def labels(self) -> tuple[str, ...]:
         """Every label of the plan in alphabetical (= assignment) order."""
-        return tuple(sorted(set(self.result_labels) | set(self.contracted), key=LABELS.index))
+        return tuple(sorted(set(self.result_labels) | set(self.contracted), key=label_key))
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -140,10 +160,15 @@ class BroadcastPlan:
         return self.op in ("*", "@")
 
     @property
+    def letters_only(self) -> bool:
+        """Whether every label is one letter (einsum, einops and numpy need that: 52 at most)."""
+        return all(len(lab) == 1 for lab in self.labels)
+
+    @property
     def einsum(self) -> str | None:
         """The einsum equation over the operands with stretched axes removed; ``None`` for
         operators that are not products, and beyond 52 labels (einsum's letters)."""
-        if not self.is_product or len(self.result_labels) + len(self.contracted) > len(LABELS):
+        if not self.is_product or not self.letters_only:
             return None  # einsum has one letter per label: 52 at most
         ins = ",".join("".join(o.labels) for o in self.operands)
         return ins + "->" + "".join(self.result_labels)
@@ -174,10 +199,27 @@ def _check_names(names, count: int) -> tuple[str, ...] | None:
     return names
 
 
-def _labels(count: int) -> tuple[str, ...]:
-    if count <= len(LABELS):
-        return tuple(LABELS[:count])
-    return tuple(LABELS) + tuple(f"i{n}" for n in range(len(LABELS), count))
+def _labels(count: int, names=()) -> tuple[str, ...]:
+    return tuple(itertools.islice(label_sequence(frozenset(names)), count))
+
+
+def result_name_for(names: Sequence[str], rank: int) -> str:
+    """A result name no operand uses (in any case): the next letter after the operands', as
+    capital from rank 2, else ``out``, ``out1``, ….
+
+    >>> result_name_for(("a", "B"), 2), result_name_for(("A", "C"), 2), result_name_for(("x",), 1)
+    ('C', 'D', 'b')
+    """
+    taken = {n.lower() for n in names}
+    start = min(len(names), len(_NAME_LETTERS) - 1)
+    for letter in _NAME_LETTERS[start:] + _NAME_LETTERS[:start]:
+        if letter not in taken:
+            return letter.upper() if rank >= 2 else letter
+    return next(f"out{n or ''}" for n in itertools.count() if f"out{n or ''}" not in taken)
+
+
+def _result_name(names, count: int, rank: int) -> str:
+    return names[count] if len(names) > count else result_name_for(names[:count], rank)
 
 
 def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
@@ -200,16 +242,15 @@ def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
     result = _broadcast(shapes)
-    labels = _labels(len(result))
     all_names = names or default_names(shapes, len(result))
+    result_name = _result_name(all_names, len(shapes), len(result))
+    labels = _labels(len(result), all_names[:len(shapes)] + (result_name,))
     operands = []
     for k, shape in enumerate(shapes):
         offset = len(result) - len(shape)
         axes = tuple(Axis(labels[offset + d], size, MATCH if size == result[offset + d] else STRETCHED)
                      for d, size in enumerate(shape))
         operands.append(OperandPlan(k, all_names[k], shape, axes, labels[:offset]))
-    result_name = all_names[len(shapes)] if len(all_names) > len(shapes) else default_names(
-        shapes, len(result))[-1]
     return BroadcastPlan(op, tuple(operands), result_name, result, labels[:len(result)])
 
 
@@ -237,7 +278,10 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
                              f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "
                              f"broadcast ({str(err).split(': ', 1)[1]})") from None
     nb = len(batch)
-    labels = _labels(nb + 3)
+    rank = nb + bool(lrow) + bool(rcol)
+    all_names = names or default_names(shapes, rank)
+    result_name = _result_name(all_names, 2, rank)
+    labels = _labels(nb + 3, all_names[:2] + (result_name,))
     row = labels[nb] if lrow else None
     con = labels[nb + (1 if lrow else 0)]
     col = labels[nb + (2 if lrow else 1)] if rcol else None
@@ -253,8 +297,6 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
     rb, rnew = batch_axes(rbatch)
     laxes = lb + ((Axis(row, left[-2], MATCH),) if row else ()) + (Axis(con, lk, CONTRACTED),)
     raxes = rb + (Axis(con, rk, CONTRACTED),) + ((Axis(col, right[-1], MATCH),) if col else ())
-    all_names = names or default_names(shapes, len(result_shape))
-    result_name = all_names[2] if len(all_names) > 2 else default_names(shapes, len(result_shape))[-1]
     operands = (OperandPlan(0, all_names[0], left, laxes, lnew),
                 OperandPlan(1, all_names[1], right, raxes, rnew))
     return BroadcastPlan("@", operands, result_name, result_shape, result_labels, (con,))

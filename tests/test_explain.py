@@ -230,3 +230,63 @@ def test_matrix_words_use_plain_names():
     mf = bc.explain((3,), (2, 3), names=["dscore_dhact", "dh_dW"]).matrix_form
     assert mf.words == "column j of dh_dW scaled by dscore_dhact[j]"
     assert bc.explain((2, 1), (2, 3)).matrix_form.words == "row i of B scaled by A[i]"
+
+
+# ---- issue 13.4: more than 52 axes --------------------------------------------------------
+
+@pytest.mark.parametrize("op", ["*", "+"])
+def test_beyond_52_labels_every_notation_exists_or_says_why(op):
+    e = bc.explain((1,) * 53, (1,) * 53, op=op)
+    text, md = str(e), e._repr_markdown_()
+    assert "C[i,j,k," in text and e.index in text and e.latex in md
+    assert e.einsum is None and e.einops is None and e.adjoints is None
+    assert set(e.unavailable) >= {"adjoints", "matrix"} and "52 letters" in e.unavailable["adjoints"]
+    json.dumps(e.to_dict())
+    for k in (0, 1) if op == "*" else ():
+        j = e.jacobian(k)
+        assert j.index.startswith("∂C[") and "\\delta" in j.latex and j.dense_einsum is None
+        with pytest.raises(bc.BroadcastError, match="52 letters"):
+            j.dense(np.ones((1,) * 53), np.ones((1,) * 53))
+
+
+def test_52_labels_still_have_an_einsum():
+    shapes = ((2,) + (1,) * 48, (1,) * 49)  # 49 labels + names a, B, C: within 52 letters
+    e = bc.explain(*shapes)
+    assert e.einsum is not None and e.unavailable == {"matrix": "the result has rank > 2"}
+    arrays = arrays_for(shapes)
+    np.testing.assert_allclose(bc.einsum(e.einsum, *e.einsum_operands(*arrays)), arrays[0] * arrays[1])
+
+
+# ---- issue 13.5: names never collide -------------------------------------------------------
+
+def test_result_name_is_not_an_operand_name():
+    assert bc.explain((2, 3), (2, 3), names=("A", "C")).index == "D[i,j] = A[i,j] * C[i,j]"
+    assert bc.explain((2, 3), (2, 3), names=("C", "c")).plan.result_name == "D"
+
+
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1,
+                max_size=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=4), st.integers(0, 60), st.booleans())
+def test_names_labels_and_result_never_collide(names, rank, matmul):
+    if matmul:
+        names = (names * 2)[:2]
+        shapes = ((2,) * max(rank, 1), (2,) * max(rank, 2))
+    else:
+        shapes = [(1,) * rank] * (len(names) - 1) + [(2,) * min(rank, 3) + (1,) * max(rank - 3, 0)]
+    e = bc.explain(*shapes, op="@" if matmul else "*", names=tuple(names))
+    p = e.plan
+    assert p.result_name.lower() not in {n.lower() for n in names}
+    assert not set(p.labels) & (set(names) | {p.result_name})
+    assert len(set(p.labels)) == len(p.labels)
+    str(e), e._repr_markdown_(), e.jacobian(0).index
+    if e.einsum is not None and not matmul:
+        arrays = arrays_for(shapes)
+        got = bc.einsum(e.einsum, *e.einsum_operands(*arrays))
+        np.testing.assert_allclose(got, reduce(np.multiply, arrays))
+    if max(map(len, shapes)) <= 3 and not matmul:
+        arrays = arrays_for(shapes)
+        np.testing.assert_allclose(eval_index_formula(e.index, "*", arrays, p.sizes),
+                                   reduce(np.multiply, arrays))
