@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Sequence
 
-from .shapes import MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, format_shape
+from .shapes import (MATCH, NEW, STRETCHED, BroadcastError, _broadcast, as_shape, broadcast_named,
+                     broadcasts, format_shape)
 
 __all__ = ["Axis", "OperandPlan", "BroadcastPlan", "make_plan", "ELEMENTWISE_OPS", "OPS",
            "CONTRACTED", "PROMOTED"]
@@ -241,7 +242,7 @@ def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
 def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
-    result = _broadcast(shapes)
+    result = broadcast_named(shapes, names)
     all_names = names or default_names(shapes, len(result))
     result_name = _result_name(all_names, len(shapes), len(result))
     labels = _labels(len(result), all_names[:len(shapes)] + (result_name,))
@@ -266,17 +267,11 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
     rcol = right[-1:] if len(right) >= 2 else ()
     lk, rk = left[-1], (right[-2] if len(right) >= 2 else right[0])
     if lk != rk:
-        raise BroadcastError(
-            f"cannot matmul operand 0 of shape {format_shape(left)} with operand 1 of shape "
-            f"{format_shape(right)}: contracted axis has {lk} vs {rk} (they must be equal); "
-            f"did you mean b.T or a different operand order?")
+        raise BroadcastError(_contracted_message(left, right, names))
     lbatch, rbatch = left[:-2], right[:-2]
-    try:
-        batch = _broadcast((lbatch, rbatch))
-    except BroadcastError as err:
-        raise BroadcastError(f"cannot matmul {format_shape(left)} with {format_shape(right)}: batch "
-                             f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "
-                             f"broadcast ({str(err).split(': ', 1)[1]})") from None
+    if not broadcasts((lbatch, rbatch)):
+        raise BroadcastError(_batch_message(left, right, names))
+    batch = _broadcast((lbatch, rbatch))
     nb = len(batch)
     rank = nb + bool(lrow) + bool(rcol)
     all_names = names or default_names(shapes, rank)
@@ -300,3 +295,88 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
     operands = (OperandPlan(0, all_names[0], left, laxes, lnew),
                 OperandPlan(1, all_names[1], right, raxes, rnew))
     return BroadcastPlan("@", operands, result_name, result_shape, result_labels, (con,))
+
+
+def _who(shapes, names) -> tuple[str, str]:
+    """How a message names the two operands of ``@``: the user's names, else ``a`` and ``b``."""
+    return tuple(names[:2]) if names else ("a", "b")
+
+
+def _operands_text(left, right, names) -> str:
+    a, b = (f" ({n})" for n in names[:2]) if names else ("", "")
+    return f"operand 0{a} of shape {format_shape(left)} with operand 1{b} of shape {format_shape(right)}"
+
+
+def matmul_fits(left: tuple[int, ...], right: tuple[int, ...]) -> bool:
+    """Whether ``left @ right`` is defined (no message built).
+
+    >>> matmul_fits((2, 3), (3,)), matmul_fits((2,), (3, 4))
+    (True, False)
+    """
+    if not left or not right:
+        return False
+    if left[-1] != (right[-2] if len(right) >= 2 else right[0]):
+        return False
+    return broadcasts((left[:-2], right[:-2]))
+
+
+def _transposed(shape):
+    return shape[:-2] + (shape[-1], shape[-2])
+
+
+def _matmul_fixes(left, right, names) -> list[str]:
+    """Rewrites of ``a @ b`` that are defined, each one checked before it is offered."""
+    a, b = _who((left, right), names)
+    candidates = []
+    for name, shape, at_left in ((b, right, False), (a, left, True)):
+        if len(shape) >= 2:
+            t = _transposed(shape)
+            pair = (t, right) if at_left else (left, t)
+            attr = ".T" if len(shape) == 2 else ".mT"
+            candidates.append((f"{name}{attr} (shape {format_shape(t)})", pair))
+    candidates.append((f"{b} @ {a}", (right, left)))
+    return [text for text, pair in candidates if matmul_fits(*pair)]
+
+
+def _contracted_message(left, right, names) -> str:
+    lk, rk = left[-1], (right[-2] if len(right) >= 2 else right[0])
+    fixes = _matmul_fixes(left, right, names)
+    advice = (f"did you mean {' or '.join(fixes)}?" if fixes else
+              "no transpose or order of the two fits: the sizes must be equal")
+    a, b = _who((left, right), names)
+    where = f"{b}'s {'second-to-last' if len(right) >= 2 else 'only'} axis"
+    return (f"cannot matmul {_operands_text(left, right, names)}: contracted axis has {lk} vs {rk} "
+            f"({a}'s last axis vs {where}; they must be equal); {advice}")
+
+
+def _batch_conflict(lbatch, rbatch) -> tuple[int, int, int]:
+    """The first clash of the batch shapes from the right: (axis of the operands, sizes)."""
+    for d in range(1, min(len(lbatch), len(rbatch)) + 1):
+        x, y = lbatch[-d], rbatch[-d]
+        if x != y and 1 not in (x, y):
+            return -d - 2, x, y
+    raise AssertionError("batch shapes broadcast")  # only called when they do not
+
+
+def _batch_fixes(left, right, names) -> list[str]:
+    """``a[:, None]``-style fixes that make the batch axes broadcast, each one checked."""
+    out = []
+    for k, (name, shape) in enumerate(zip(_who((left, right), names), (left, right))):
+        own, other = shape[:-2], (right, left)[k][:-2]
+        for extra in range(1, max(len(other) - len(own), 1) + 1 if own else 1):
+            candidate = own + (1,) * extra + shape[len(own):]
+            pair = (candidate, right) if k == 0 else (left, candidate)
+            if matmul_fits(*pair):
+                index = ", ".join([":"] * len(own) + ["None"] * extra)
+                out.append(f"{name}[{index}] (shape {format_shape(candidate)})")
+                break
+    return out
+
+
+def _batch_message(left, right, names) -> str:
+    axis, x, y = _batch_conflict(left[:-2], right[:-2])
+    fixes = _batch_fixes(left, right, names)
+    advice = (f"did you mean {' or '.join(fixes)}?" if fixes else
+              "batch sizes must be equal or one of them 1")
+    return (f"cannot matmul {_operands_text(left, right, names)}: batch axis {axis} has {x} vs {y} "
+            f"(neither is 1; the last two axes are the matrices); {advice}")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import broadcasting as bc
+from broadcasting.shapes import format_shape
 from oracles import check_matrix_form, eval_index_formula
 
 ELEMENTWISE = st.integers(1, 4).flatmap(lambda n: mutually_broadcastable_shapes(
@@ -120,7 +121,7 @@ def test_matmul_adjoints_against_autograd(data):
 @pytest.mark.parametrize("shapes, match", [
     (((), (3,)), "0-d"),
     (((2, 3), (2, 3)), "contracted axis has 3 vs 2"),
-    (((2, 2, 3), (3, 3, 4)), r"batch axes \(2,\) and \(3,\) do not broadcast"),
+    (((2, 2, 3), (3, 3, 4)), r"batch axis -3 has 2 vs 3"),
     (((3,), (2,)), "contracted axis has 3 vs 2"),
 ])
 def test_matmul_errors(shapes, match):
@@ -290,3 +291,79 @@ def test_names_labels_and_result_never_collide(names, rank, matmul):
         arrays = arrays_for(shapes)
         np.testing.assert_allclose(eval_index_formula(e.index, "*", arrays, p.sizes),
                                    reduce(np.multiply, arrays))
+
+
+# ---- issue 13.6: messages that suggest only what works, in the user's names ----------------
+
+def _suggestions(message):
+    if "did you mean " not in message:
+        return []
+    return message.split("did you mean ", 1)[1].rstrip("?").split(" or ")
+
+
+def _check_suggestions(message, env, op):
+    """Each suggestion, evaluated on real arrays bound to the operands' names, works."""
+    import re
+    fixes = _suggestions(message)
+    for fix in fixes:
+        m = re.fullmatch(r"(.+?)(?: \(shape (\(.*\))\))?", fix)
+        expr, shape = m.group(1), m.group(2)
+        if " @ " in expr or " * " in expr:
+            eval(expr, {}, env)
+            continue
+        name = re.match(r"\w+", expr).group(0)
+        fixed = eval(expr, {}, env)
+        assert format_shape(fixed.shape) == shape, (fix, fixed.shape)
+        new = dict(env, **{name: fixed})
+        a, b = (new[k] for k in env)
+        (a @ b) if op == "@" else np.broadcast_shapes(a.shape, b.shape)
+    return fixes
+
+
+SMALL = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SMALL, SMALL, st.sampled_from([None, ("X", "W")]))
+def test_matmul_error_suggestions_all_work(left, right, names):
+    try:
+        np.matmul(np.ones(left), np.ones(right))
+        return
+    except ValueError:
+        pass
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain(left, right, op="@", names=names)
+    message = str(info.value)
+    a, b = names or ("a", "b")
+    env = {a: np.ones(left), b: np.ones(right)}
+    _check_suggestions(message, env, "@")
+    if names:
+        assert "(X)" in message and "(W)" in message and " b." not in message and " b[" not in message
+
+
+def test_matmul_messages_of_the_issue():
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain((2, 3, 5), (1, 3, 5, 5), op="@")
+    message = str(info.value)
+    assert "batch axis -3 has 2 vs 3" in message and "b.T" not in message
+    assert _check_suggestions(message, {"a": np.ones((2, 3, 5)), "b": np.ones((1, 3, 5, 5))}, "@")
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain((2,), (3, 4), op="@", names=("x", "W"))
+    assert "did you mean" not in str(info.value) and "x's last axis vs W's" in str(info.value)
+    with pytest.raises(bc.BroadcastError, match=r"did you mean W\.T \(shape \(2, 3\)\) or W @ x\?"):
+        bc.explain((2,), (3, 2), op="@", names=("x", "W"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(SMALL, SMALL)
+def test_elementwise_error_suggestions_work_and_use_names(left, right):
+    try:
+        np.broadcast_shapes(left, right)
+        return
+    except ValueError:
+        pass
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain(left, right, names=("X", "w"))
+    message = str(info.value)
+    assert "(X)" in message and "(w)" in message
+    _check_suggestions(message, {"X": np.ones(left), "w": np.ones(right)}, "*")
