@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..explain import explain
+from ..notation.matrix import CONVENTION
 from ..shapes import format_shape
 from .markup import code, math_block, md_header, table, typeset
 
@@ -41,7 +42,8 @@ def _chain_section(title: str, chain, code_line: str) -> list[str]:
            "What that `*` chain computes, entry by entry:", "", math_block(e.latex), ""]
     if e.matrix is not None:
         out += ["As a matrix expression:", "", math_block(e.matrix), "",
-                f"({e.matrix_form.case}{': ' + e.matrix_form.words if e.matrix_form.words else ''})", ""]
+                f"({e.matrix_form.case}{': ' + e.matrix_form.words if e.matrix_form.words else ''})", "",
+                f"*{CONVENTION}*", ""]
     out += ["The same, with nothing left implicit:", "",
             code(f'{e.plan.result_name} = einops.einsum({", ".join(o.name + o.index_text for o in e.operands)}, '
                  f'"{e.einops}")', "python"), ""]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..explain import Explanation, explain
+from ..notation.matrix import CONVENTION
 from ..shapes import format_shape
 from .markup import code, math_block, md_header, svg_header, table
 
@@ -151,7 +152,8 @@ def _matrix_section(e: Explanation) -> list[str]:
     mf = e.matrix_form
     if mf is not None:
         words = f" — {mf.words}" if mf.words else ""
-        return [math_block(mf.latex), "", f"Case: **{mf.case}**{words}."]
+        return [math_block(mf.latex), "", f"Case: **{mf.case}**{words}.", "",
+                f"*{CONVENTION}*"]
     lead = e.plan.result_labels[0]
     sliced = explain(*[o.shape[1:] if len(o.shape) == len(e.result_shape) else o.shape
                        for o in e.operands], op=e.op, names=[o.name for o in e.operands]
