@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
+import tempfile
+from pathlib import Path
 
 from .cli_help import COMMANDS, EPILOG
 from .cli_help import EXPLAIN as HELP
@@ -122,12 +125,35 @@ def run(args) -> int:
     shapes, op, names = parse_expression(" ".join(args.expression))
     if args.result:
         names = (names or _default(shapes, op)) + (args.result,)
+    target = _svg_target(args.svg) if args.svg else None
     e = explain(*shapes, op=op, names=names)
-    if args.svg:
-        with open(args.svg, "w", encoding="utf-8") as f:
-            f.write(e.svg())
-    print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e))
+    text = json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e)
+    if target is not None:  # written only once everything it goes with has been built
+        _write_atomically(target, e.svg())
+    print(text)
     return 0
+
+
+def _svg_target(name: str) -> Path:
+    """The resolved ``--svg`` path: a new or regular file in an existing folder."""
+    path = Path(name).expanduser().resolve()
+    if path.exists() and not path.is_file():
+        raise UsageError(f"--svg {name}: {path} exists and is not a regular file; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"--svg {name}: folder {path.parent} does not exist; create it first")
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _default(shapes, op):

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 
+from .explicit import keep_product_dtype
 from .notation import (adjoint_einsums, backward_formulas, einops_pattern, index_formula,
                        latex_formula, matrix_form)
 from .plan import BroadcastPlan, make_plan
@@ -104,6 +105,13 @@ def findings_of(plan: BroadcastPlan) -> tuple[Finding, ...]:
     return tuple(_outer_product(plan) + _ambiguous(plan))
 
 
+def _too_many_labels(plan: BroadcastPlan) -> str:
+    names = {o.name for o in plan.operands} | {plan.result_name}
+    taken = sum(len(n) == 1 and n.isalpha() and n.isascii() for n in names)
+    return (f"{len(plan.labels)} axis labels are needed; einsum has 52 letters (a-z, A-Z)"
+            + (f", {taken} of them used as names here" if taken else ""))
+
+
 class Explanation:
     """Every explicit form of one broadcast. Build it with :func:`explain`. Immutable: ``explain``
     returns the same object for the same shapes.
@@ -159,7 +167,9 @@ class Explanation:
 
     @cached_property
     def einops(self) -> str | None:
-        return einops_pattern(self.plan)
+        """The einops pattern; ``None`` for operators that are not products and beyond 52 axis
+        labels (see :attr:`unavailable`)."""
+        return einops_pattern(self.plan) if self.plan.letters_only else None
 
     @cached_property
     def index(self) -> str:
@@ -180,9 +190,33 @@ class Explanation:
         return None if self.matrix_form is None else self.matrix_form.latex
 
     @cached_property
-    def adjoints(self) -> tuple[str, ...]:
-        """One einsum per operand giving its gradient (see ``notation.adjoint_einsums``)."""
-        return adjoint_einsums(self.plan)
+    def adjoints(self) -> tuple[str, ...] | None:
+        """One einsum per operand giving its gradient (see ``notation.adjoint_einsums``);
+        ``None`` beyond einsum's 52 letters (see :attr:`unavailable`)."""
+        return adjoint_einsums(self.plan) if self.plan.letters_only else None
+
+    @cached_property
+    def unavailable(self) -> dict[str, str]:
+        """Notation -> why this explanation has none (each such attribute is ``None``).
+
+        >>> explain((1,) * 53, (1,) * 53).unavailable["einsum"]
+        '53 axis labels are needed; einsum has 52 letters (a-z, A-Z), 3 of them used as names here'
+        >>> explain((3,), (2, 3)).unavailable
+        {}
+        """
+        out = {}
+        if not self.plan.letters_only:
+            why = _too_many_labels(self.plan)
+            names = ("einsum", "einops", "adjoints") if self.plan.is_product else ("adjoints",)
+            out.update(dict.fromkeys(names, why))
+        if self.matrix_form is None:
+            out["matrix"] = ("the result has rank > 2" if len(self.result_shape) > 2 else
+                             "an operand of @ has rank > 2" if self.op == "@" else
+                             f"{self.op} has no matrix form")
+        if not self.plan.is_product:
+            out.setdefault("einsum", f"{self.op} is not a product")
+            out.setdefault("einops", f"{self.op} is not a product")
+        return out
 
     @cached_property
     def backward(self) -> tuple[str, ...]:
@@ -196,6 +230,8 @@ class Explanation:
     def einsum_operands(self, *arrays):
         """The arrays with their stretched size-1 axes indexed away (``a[0, ...]``), ready for
         :attr:`einsum` and :attr:`einops` — no size-1 broadcasting is left for einsum to do.
+        Where an operand indexed down to 0-d would change the product's dtype (torch's 0-d
+        tensors take no part in type promotion), every array is cast to the dtype ``*`` gives.
 
         >>> import numpy as np
         >>> e = explain((1, 3), (2, 3))
@@ -212,7 +248,7 @@ class Explanation:
                 raise BroadcastError(f"operand {o.position} ({o.name}) has shape {format_shape(shape)} "
                                      f"but this explanation is for {format_shape(o.shape)}")
             out.append(x if all(a.kept for a in o.axes) else x[o.index + (Ellipsis,)])
-        return tuple(out)
+        return keep_product_dtype(arrays, out)
 
     def jacobian(self, k: int):
         """The Jacobian of the result with respect to operand ``k`` (see ``broadcasting.jacobian``)."""
@@ -233,8 +269,9 @@ class Explanation:
             "contracted": list(self.plan.contracted),
             "einsum": self.einsum, "einops": self.einops, "index": self.index, "latex": self.latex,
             "matrix": self.matrix, "matrix_case": mf.case if mf else None,
-            "adjoints": list(self.adjoints), "backward": list(self.backward),
-            "warnings": [asdict(w) for w in self.warnings],
+            "adjoints": None if self.adjoints is None else list(self.adjoints),
+            "backward": list(self.backward), "warnings": [asdict(w) for w in self.warnings],
+            "unavailable": self.unavailable,
         }
 
     def to_json(self) -> str:
@@ -287,8 +324,12 @@ class Explanation:
             rows.append(("matrix", f"{mf.latex}    ({mf.case}{': ' + mf.words if mf.words else ''})"))
         if self.einsum is not None:
             rows.append(("einsum", f"{self.einsum}    einops \"{self.einops}\""))
-        for k, (formula, eq) in enumerate(zip(self.backward, self.adjoints)):
-            rows.append(("backward" if k == 0 else "", f"{formula}    {eq}"))
+        adjoints = self.adjoints or ("",) * len(self.backward)
+        for k, (formula, eq) in enumerate(zip(self.backward, adjoints)):
+            rows.append(("backward" if k == 0 else "", f"{formula}    {eq}".rstrip()))
+        for key, why in self.unavailable.items():
+            if key == "adjoints" or (key == "einsum" and self.plan.is_product):
+                rows.append(("no " + key, why))
         for w in self.warnings:
             rows.append(("warning", str(w)))
         lines += [f"  {key:<9} {value}" for key, value in rows]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .backends import backend_for
+from .backends import backend_for, backend_of
 from .equation import EinsumPlan, parse_equation
 from .shapes import BroadcastError, broadcast_tuples, combine_shapes, as_shape, format_shape
 
-__all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation"]
+__all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation",
+           "keep_product_dtype"]
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -102,6 +103,32 @@ def multiply(*operands):
     for x in operands[1:]:
         result = result * x
     return result
+
+
+def keep_product_dtype(originals, operands) -> tuple:
+    """``operands`` (the ``originals`` with stretched axes indexed away) cast to the dtype
+    ``originals[0] * originals[1] * …`` has, where indexing changed it.
+
+    torch's 0-d tensors take no part in type promotion: ``int64[1] * uint8[2]`` is int64, but
+    ``int64[] * uint8[2]`` is uint8. An operand indexed down to 0-d would change the product's
+    dtype (and values: uint8 wraps), so every array is brought to the product's dtype, as ``*``
+    itself does before multiplying. numpy's 0-d arrays promote like any array: nothing changes.
+
+    >>> import torch
+    >>> a, b = torch.tensor([-2]), torch.tensor([3, 3], dtype=torch.uint8)
+    >>> [x.dtype for x in keep_product_dtype((a, b), (a[0], b))]
+    [torch.int64, torch.int64]
+    """
+    operands = tuple(operands)
+    shrunk = [k for k, (x, y) in enumerate(zip(originals, operands))
+              if len(_shape(y)) == 0 < len(_shape(x))]
+    if not shrunk:
+        return operands
+    backend = backend_for(originals)
+    want = backend.result_dtype(list(originals))
+    if backend.result_dtype(list(operands)) == want:
+        return operands
+    return tuple(backend.cast(y, want) if backend_of(y) is backend else y for y in operands)
 
 
 def unbroadcast(grad, shape):

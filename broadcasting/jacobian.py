@@ -35,7 +35,7 @@ from functools import cached_property
 from .backends import backend_for
 from .explicit import einsum as explicit_einsum
 from .notation.index import latex_term, subscripts, text_term
-from .plan import LABELS, BroadcastPlan, OperandPlan
+from .plan import BroadcastPlan, OperandPlan, label_sequence
 from .shapes import BroadcastError, format_shape
 
 __all__ = ["Jacobian", "jacobian_of"]
@@ -72,14 +72,22 @@ class Jacobian:
         >>> explain((2,), (2, 3), op="@").jacobian(1).fresh
         {'j': 'k'}
         """
-        used = set(self.plan.labels) | set(self.operand.labels)
-        free = (c for c in LABELS if c not in used)
+        names = {o.name for o in self.plan.operands} | {self.plan.result_name}
+        free = label_sequence(set(self.plan.labels) | set(self.operand.labels) | names)
         shared = [lab for lab in self.plan.result_labels if lab in self.operand.labels]
-        try:
-            return {lab: next(free) for lab in shared}
-        except StopIteration:
-            raise BroadcastError(f"the Jacobian of {self.plan!r} needs more than {len(LABELS)} "
-                                 f"axis labels; use fewer axes") from None
+        return {lab: next(free) for lab in shared}
+
+    @property
+    def letters_only(self) -> bool:
+        """Whether every label is one letter: einsum (and so the arrays) needs that."""
+        return self.plan.letters_only and all(len(b) == 1 for b in self.fresh.values())
+
+    def _check_letters(self) -> None:
+        if not self.letters_only:
+            count = len(self.plan.labels) + len(self.fresh)
+            raise BroadcastError(f"the Jacobian of {self.plan!r} needs {count} axis labels but "
+                                 f"einsum has 52 letters: its index and LaTeX formulas exist, its "
+                                 f"arrays cannot be built by einsum; use fewer axes")
 
     @property
     def result_labels(self) -> tuple[str, ...]:
@@ -140,7 +148,7 @@ class Jacobian:
         return f"J[{','.join(self.compact_labels)}] = {' '.join(rhs) or '1'}"
 
     @property
-    def dense_einsum(self) -> str:
+    def dense_einsum(self) -> str | None:
         """The einsum that builds :meth:`dense` from the other operands and one identity per delta
         (before the operand's stretched size-1 axes are put back).
 
@@ -148,11 +156,13 @@ class Jacobian:
         >>> explain((2,), (2, 3), op="@").jacobian(1).dense_einsum
         'i,jk->kij'
         """
+        if not self.letters_only:
+            return None
         ins = ["".join(o.labels) for o in self.others] + [a + b for a, b in self.deltas]
         return ",".join(ins) + "->" + "".join(self.result_labels) + "".join(self.operand.labels)
 
     @property
-    def compact_einsum(self) -> str:
+    def compact_einsum(self) -> str | None:
         """The einsum that builds :meth:`compact` from the other operands (an empty term is a
         vector of ones for a label no other operand carries).
 
@@ -160,23 +170,28 @@ class Jacobian:
         >>> explain((2,), (2, 3), op="@").jacobian(1).compact_einsum
         'i->ij'
         """
+        if not self.letters_only:
+            return None
         ins = ["".join(o.labels) for o in self.others]
         return ",".join(ins) + "->" + "".join(self.compact_labels)
 
     @property
-    def vjp_einsum(self) -> str:
+    def vjp_einsum(self) -> str | None:
         """The einsum of :meth:`vjp`: the result's gradient, then the other operands.
 
         >>> from broadcasting import explain
         >>> explain((2,), (2, 3), op="@").jacobian(1).vjp_einsum
         'j,i->ij'
         """
+        if not self.letters_only:
+            return None
         grad = "".join(self.plan.result_labels)
         others = ["".join(o.labels) for o in self.others]
         return ",".join([grad] + others) + "->" + "".join(self.operand.labels)
 
     # --- arrays -------------------------------------------------------------------------
     def _inputs(self, arrays):
+        self._check_letters()
         ops = self.plan.operands
         if len(arrays) != len(ops):
             raise BroadcastError(f"the Jacobian of {self.plan!r} needs {len(ops)} arrays (one per "

@@ -14,13 +14,15 @@ the labels of the axes it really has. Stretched size-1 axes are *removed* (index
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .labels import AXIS_LABELS, OPERAND_LETTERS, letter_name
 from .ops import ELEMENTWISE, OPS
-from .shapes import MATCH, NEW, STRETCHED, BroadcastError, broadcast_tuples, as_shape, format_shape
+from .shapes import (MATCH, NEW, STRETCHED, BroadcastError, as_shape, broadcast_named,
+                     broadcast_tuples, broadcasts, format_shape)
 
 __all__ = ["Axis", "OperandPlan", "BroadcastPlan", "make_plan", "ELEMENTWISE_OPS", "OPS",
            "CONTRACTED", "PROMOTED"]
@@ -33,6 +35,24 @@ PROMOTED = "promoted"
 ELEMENTWISE_OPS = ELEMENTWISE
 
 LABELS = AXIS_LABELS
+
+
+def label_sequence(exclude=frozenset()) -> Iterator[str]:
+    """Axis labels in assignment order: ``i … z, a … h``, the same in capitals, then ``i52,
+    i53, …`` (beyond einsum's 52 letters), skipping the ``exclude``d (the operands' names).
+
+    >>> list(itertools.islice(label_sequence({"j", "k"}), 3))
+    ['i', 'l', 'm']
+    """
+    for n in itertools.count():
+        label = LABELS[n] if n < len(LABELS) else f"i{n}"
+        if label not in exclude:
+            yield label
+
+
+def label_key(label: str) -> int:
+    """The position of a label in :func:`label_sequence` (sorts labels in assignment order)."""
+    return LABELS.index(label) if label in LABELS else int(label[1:])
 
 
 @dataclass(frozen=True)
@@ -124,7 +144,7 @@ class BroadcastPlan:
     @property
     def labels(self) -> tuple[str, ...]:
         """Every label of the plan in alphabetical (= assignment) order."""
-        return tuple(sorted(set(self.result_labels) | set(self.contracted), key=LABELS.index))
+        return tuple(sorted(set(self.result_labels) | set(self.contracted), key=label_key))
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -139,10 +159,15 @@ class BroadcastPlan:
         return self.op in ("*", "@")
 
     @property
+    def letters_only(self) -> bool:
+        """Whether every label is one letter (einsum, einops and numpy need that: 52 at most)."""
+        return all(len(lab) == 1 for lab in self.labels)
+
+    @property
     def einsum(self) -> str | None:
         """The einsum equation over the operands with stretched axes removed; ``None`` for
         operators that are not products, and beyond 52 labels (einsum's letters)."""
-        if not self.is_product or len(self.result_labels) + len(self.contracted) > len(LABELS):
+        if not self.is_product or not self.letters_only:
             return None  # einsum has one letter per label: 52 at most
         ins = ",".join("".join(o.labels) for o in self.operands)
         return ins + "->" + "".join(self.result_labels)
@@ -173,10 +198,27 @@ def _check_names(names, count: int) -> tuple[str, ...] | None:
     return names
 
 
-def _labels(count: int) -> tuple[str, ...]:
-    if count <= len(LABELS):
-        return tuple(LABELS[:count])
-    return tuple(LABELS) + tuple(f"i{n}" for n in range(len(LABELS), count))
+def _labels(count: int, names=()) -> tuple[str, ...]:
+    return tuple(itertools.islice(label_sequence(frozenset(names)), count))
+
+
+def result_name_for(names: Sequence[str], rank: int) -> str:
+    """A result name no operand uses (in any case): the next letter after the operands', as
+    capital from rank 2, else ``out``, ``out1``, ….
+
+    >>> result_name_for(("a", "B"), 2), result_name_for(("A", "C"), 2), result_name_for(("x",), 1)
+    ('C', 'D', 'b')
+    """
+    taken = {n.lower() for n in names}
+    start = min(len(names), len(OPERAND_LETTERS) - 1)
+    for letter in OPERAND_LETTERS[start:] + OPERAND_LETTERS[:start]:
+        if letter not in taken:
+            return letter.upper() if rank >= 2 else letter
+    return next(f"out{n or ''}" for n in itertools.count() if f"out{n or ''}" not in taken)
+
+
+def _result_name(names, count: int, rank: int) -> str:
+    return names[count] if len(names) > count else result_name_for(names[:count], rank)
 
 
 def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
@@ -198,17 +240,16 @@ def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
 def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
-    result = broadcast_tuples(shapes)
-    labels = _labels(len(result))
+    result = broadcast_named(shapes, names)
     all_names = names or default_names(shapes, len(result))
+    result_name = _result_name(all_names, len(shapes), len(result))
+    labels = _labels(len(result), all_names[:len(shapes)] + (result_name,))
     operands = []
     for k, shape in enumerate(shapes):
         offset = len(result) - len(shape)
         axes = tuple(Axis(labels[offset + d], size, MATCH if size == result[offset + d] else STRETCHED)
                      for d, size in enumerate(shape))
         operands.append(OperandPlan(k, all_names[k], shape, axes, labels[:offset]))
-    result_name = all_names[len(shapes)] if len(all_names) > len(shapes) else default_names(
-        shapes, len(result))[-1]
     return BroadcastPlan(op, tuple(operands), result_name, result, labels[:len(result)])
 
 
@@ -224,19 +265,16 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
     rcol = right[-1:] if len(right) >= 2 else ()
     lk, rk = left[-1], (right[-2] if len(right) >= 2 else right[0])
     if lk != rk:
-        raise BroadcastError(
-            f"cannot matmul operand 0 of shape {format_shape(left)} with operand 1 of shape "
-            f"{format_shape(right)}: contracted axis has {lk} vs {rk} (they must be equal); "
-            f"did you mean b.T or a different operand order?")
+        raise BroadcastError(_contracted_message(left, right, names))
     lbatch, rbatch = left[:-2], right[:-2]
-    try:
-        batch = broadcast_tuples((lbatch, rbatch))
-    except BroadcastError as err:
-        raise BroadcastError(f"cannot matmul {format_shape(left)} with {format_shape(right)}: batch "
-                             f"axes {format_shape(lbatch)} and {format_shape(rbatch)} do not "
-                             f"broadcast ({str(err).split(': ', 1)[1]})") from None
+    if not broadcasts((lbatch, rbatch)):
+        raise BroadcastError(_batch_message(left, right, names))
+    batch = broadcast_tuples((lbatch, rbatch))
     nb = len(batch)
-    labels = _labels(nb + 3)
+    rank = nb + bool(lrow) + bool(rcol)
+    all_names = names or default_names(shapes, rank)
+    result_name = _result_name(all_names, 2, rank)
+    labels = _labels(nb + 3, all_names[:2] + (result_name,))
     row = labels[nb] if lrow else None
     con = labels[nb + (1 if lrow else 0)]
     col = labels[nb + (2 if lrow else 1)] if rcol else None
@@ -252,8 +290,91 @@ def _matmul_plan(shapes, names) -> BroadcastPlan:
     rb, rnew = batch_axes(rbatch)
     laxes = lb + ((Axis(row, left[-2], MATCH),) if row else ()) + (Axis(con, lk, CONTRACTED),)
     raxes = rb + (Axis(con, rk, CONTRACTED),) + ((Axis(col, right[-1], MATCH),) if col else ())
-    all_names = names or default_names(shapes, len(result_shape))
-    result_name = all_names[2] if len(all_names) > 2 else default_names(shapes, len(result_shape))[-1]
     operands = (OperandPlan(0, all_names[0], left, laxes, lnew),
                 OperandPlan(1, all_names[1], right, raxes, rnew))
     return BroadcastPlan("@", operands, result_name, result_shape, result_labels, (con,))
+
+
+def _who(shapes, names) -> tuple[str, str]:
+    """How a message names the two operands of ``@``: the user's names, else ``a`` and ``b``."""
+    return tuple(names[:2]) if names else ("a", "b")
+
+
+def _operands_text(left, right, names) -> str:
+    a, b = (f" ({n})" for n in names[:2]) if names else ("", "")
+    return f"operand 0{a} of shape {format_shape(left)} with operand 1{b} of shape {format_shape(right)}"
+
+
+def matmul_fits(left: tuple[int, ...], right: tuple[int, ...]) -> bool:
+    """Whether ``left @ right`` is defined (no message built).
+
+    >>> matmul_fits((2, 3), (3,)), matmul_fits((2,), (3, 4))
+    (True, False)
+    """
+    if not left or not right:
+        return False
+    if left[-1] != (right[-2] if len(right) >= 2 else right[0]):
+        return False
+    return broadcasts((left[:-2], right[:-2]))
+
+
+def _transposed(shape):
+    return shape[:-2] + (shape[-1], shape[-2])
+
+
+def _matmul_fixes(left, right, names) -> list[str]:
+    """Rewrites of ``a @ b`` that are defined, each one checked before it is offered."""
+    a, b = _who((left, right), names)
+    candidates = []
+    for name, shape, at_left in ((b, right, False), (a, left, True)):
+        if len(shape) >= 2:
+            t = _transposed(shape)
+            pair = (t, right) if at_left else (left, t)
+            attr = ".T" if len(shape) == 2 else ".mT"
+            candidates.append((f"{name}{attr} (shape {format_shape(t)})", pair))
+    candidates.append((f"{b} @ {a}", (right, left)))
+    return [text for text, pair in candidates if matmul_fits(*pair)]
+
+
+def _contracted_message(left, right, names) -> str:
+    lk, rk = left[-1], (right[-2] if len(right) >= 2 else right[0])
+    fixes = _matmul_fixes(left, right, names)
+    advice = (f"did you mean {' or '.join(fixes)}?" if fixes else
+              "no transpose or order of the two fits: the sizes must be equal")
+    a, b = _who((left, right), names)
+    where = f"{b}'s {'second-to-last' if len(right) >= 2 else 'only'} axis"
+    return (f"cannot matmul {_operands_text(left, right, names)}: contracted axis has {lk} vs {rk} "
+            f"({a}'s last axis vs {where}; they must be equal); {advice}")
+
+
+def _batch_conflict(lbatch, rbatch) -> tuple[int, int, int]:
+    """The first clash of the batch shapes from the right: (axis of the operands, sizes)."""
+    for d in range(1, min(len(lbatch), len(rbatch)) + 1):
+        x, y = lbatch[-d], rbatch[-d]
+        if x != y and 1 not in (x, y):
+            return -d - 2, x, y
+    raise AssertionError("batch shapes broadcast")  # only called when they do not
+
+
+def _batch_fixes(left, right, names) -> list[str]:
+    """``a[:, None]``-style fixes that make the batch axes broadcast, each one checked."""
+    out = []
+    for k, (name, shape) in enumerate(zip(_who((left, right), names), (left, right))):
+        own, other = shape[:-2], (right, left)[k][:-2]
+        for extra in range(1, max(len(other) - len(own), 1) + 1 if own else 1):
+            candidate = own + (1,) * extra + shape[len(own):]
+            pair = (candidate, right) if k == 0 else (left, candidate)
+            if matmul_fits(*pair):
+                index = ", ".join([":"] * len(own) + ["None"] * extra)
+                out.append(f"{name}[{index}] (shape {format_shape(candidate)})")
+                break
+    return out
+
+
+def _batch_message(left, right, names) -> str:
+    axis, x, y = _batch_conflict(left[:-2], right[:-2])
+    fixes = _batch_fixes(left, right, names)
+    advice = (f"did you mean {' or '.join(fixes)}?" if fixes else
+              "batch sizes must be equal or one of them 1")
+    return (f"cannot matmul {_operands_text(left, right, names)}: batch axis {axis} has {x} vs {y} "
+            f"(neither is 1; the last two axes are the matrices); {advice}")

@@ -30,6 +30,8 @@ __all__ = [
     "broadcast_shapes",
     "axis_roles",
     "format_shape",
+    "broadcast_named",
+    "broadcasts",
 ]
 
 MATCH = "match"
@@ -108,11 +110,12 @@ def as_shape(shape, index: int | None = None) -> tuple[int, ...]:
     return tuple(_as_size(s, index, shape) for s in items)
 
 
-def _suggestion(shapes: Sequence[tuple[int, ...]], k: int) -> str:
-    """A fix for operand ``k`` that does not fit: append axes (``b[:, None]``) or transpose."""
+def _suggestion(shapes: Sequence[tuple[int, ...]], k: int, names=None) -> str:
+    """A fix for operand ``k`` that does not fit: append axes (``b[:, None]``) or transpose;
+    each one checked to broadcast before it is offered."""
     others = [s for i, s in enumerate(shapes) if i != k]
     shape = shapes[k]
-    name = _operand_name(k)
+    name = names[k] if names else _operand_name(k)
     target = max((len(s) for s in others), default=0)
     for extra in range(1, target - len(shape) + 1):
         candidate = shape + (1,) * extra
@@ -157,9 +160,10 @@ def combine_shapes(shapes: tuple[tuple[int, ...], ...]):
 
 
 @lru_cache(maxsize=4096)
-def broadcast_tuples(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
+def broadcast_tuples(shapes: tuple[tuple[int, ...], ...], names: tuple[str, ...] | None = None
+                     ) -> tuple[int, ...]:
     """:func:`broadcast_shapes` of shapes already checked (a tuple of int tuples): the fast
-    path for the plan and the rewriter.
+    path for the plan and the rewriter. An error names the operands by ``names`` if given.
 
     >>> broadcast_tuples(((3,), (2, 1)))
     (2, 3)
@@ -167,11 +171,33 @@ def broadcast_tuples(shapes: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
     result = combine_shapes(shapes)
     if isinstance(result, Conflict):
         j, k = result.first, result.second
+        who = (lambda i: f"operand {i} ({names[i]})") if names else (lambda i: f"operand {i}")
         raise BroadcastError(
-            f"cannot broadcast operand {j} of shape {format_shape(shapes[j])} with operand {k} "
+            f"cannot broadcast {who(j)} of shape {format_shape(shapes[j])} with {who(k)} "
             f"of shape {format_shape(shapes[k])}: axis {result.axis} has {result.sizes[0]} vs "
-            f"{result.sizes[1]} (neither is 1)" + _suggestion(list(shapes), k))
+            f"{result.sizes[1]} (neither is 1)" + _suggestion(list(shapes), k, names))
     return result
+
+
+def broadcast_named(shapes: tuple[tuple[int, ...], ...], names: tuple[str, ...] | None = None
+                    ) -> tuple[int, ...]:
+    """The broadcast shape of checked shapes; an error names the operands by ``names``.
+
+    >>> broadcast_named(((2, 3), (2,)), ("X", "w"))
+    Traceback (most recent call last):
+    ...
+    broadcasting.shapes.BroadcastError: cannot broadcast operand 0 (X) of shape (2, 3) with operand 1 (w) of shape (2,): axis -1 has 3 vs 2 (neither is 1); did you mean w[:, None] (shape (2, 1))?
+    """
+    return broadcast_tuples(shapes, tuple(names[:len(shapes)]) if names else None)
+
+
+def broadcasts(shapes: tuple[tuple[int, ...], ...]) -> bool:
+    """Whether checked shapes broadcast together (no message is built).
+
+    >>> broadcasts(((3,), (2, 3))), broadcasts(((2,), (3,)))
+    (True, False)
+    """
+    return _fits(shapes)
 
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:

@@ -28,7 +28,7 @@ def test_json_names_and_result(capsys):
     assert main(["explain", "x(2) @ W(2,3)", "--result", "h", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["index"] == "h[j] = Σ_i x[i] * W[i,j]" and d["einsum"] == "i,ij->j"
-    assert d["matrix"] == "h = x^\\top W"
+    assert d["matrix"] == "h = W^\\top x"
 
 
 @pytest.mark.parametrize("expr, op", [("(3,) + (2, 3)", "+"), ("(4,4) / (4,)", "/"),
@@ -72,3 +72,29 @@ def test_parse_expression():
     assert parse_expression("a(3) * B(2,3)") == (((3,), (2, 3)), "*", ("a", "B"))
     assert parse_expression("(3,)+()") == (((3,), ()), "+", None)
     assert parse_expression("(2,3,)") == (((2, 3),), "*", None)
+
+
+def _ones(n):
+    return "(" + ",".join(["1"] * n) + ")"
+
+
+def test_beyond_52_axes_prints_what_exists_and_writes_the_svg_after(tmp_path, capsys):
+    """Issue 13.4: 53 axes: the notations that exist are printed, the others named with their
+    reason, exit 0; the --svg file is written (atomically) once the text is built."""
+    svg = tmp_path / "d.svg"
+    assert main(["explain", f"a{_ones(53)} * b{_ones(53)}", "--svg", str(svg)]) == 0
+    out = capsys.readouterr().out
+    assert "C[i,j,k," in out and "no einsum" in out and "52 letters" in out
+    assert svg.read_text().startswith("<svg") and [p.name for p in tmp_path.iterdir()] == ["d.svg"]
+    assert main(["explain", f"a{_ones(53)} * b{_ones(53)}", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["einsum"] is None and d["adjoints"] is None and "52 letters" in d["unavailable"]["einsum"]
+
+
+def test_svg_target_checked_before_anything_is_written(tmp_path, capsys):
+    keep = tmp_path / "keep.svg"
+    keep.write_text("keep")
+    assert main(["explain", "a(2,3) * b(3,2)", "--svg", str(keep)]) == 2  # does not broadcast
+    assert keep.read_text() == "keep"
+    assert main(["explain", "a(3) * b(3)", "--svg", str(tmp_path)]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import broadcasting as bc
-from oracles import eval_index_formula, eval_matrix_form, matrix_values
+from broadcasting.shapes import format_shape
+from oracles import check_matrix_form, eval_index_formula
 
 ELEMENTWISE = st.integers(1, 4).flatmap(lambda n: mutually_broadcastable_shapes(
     num_shapes=n, min_dims=0, max_dims=4, min_side=0, max_side=3))
@@ -49,8 +50,7 @@ def test_product_notations(data):
         got = eval_index_formula(e.index, "*", arrays, e.plan.sizes)
         np.testing.assert_allclose(got, expected, atol=1e-12)
     if len(e.result_shape) <= 2:
-        got = eval_matrix_form(e.matrix, matrix_values(e, arrays), e.result_shape)
-        np.testing.assert_allclose(got, expected, atol=1e-12)
+        check_matrix_form(e, arrays, expected)
     else:
         assert e.matrix is None
 
@@ -69,8 +69,7 @@ def test_matmul_notations(data):
         np.testing.assert_allclose(eval_index_formula(e.index, "@", arrays, e.plan.sizes), expected,
                                    atol=1e-12)
     if max(map(len, shapes)) <= 2:
-        np.testing.assert_allclose(eval_matrix_form(e.matrix, matrix_values(e, arrays),
-                                                    e.result_shape), expected, atol=1e-12)
+        check_matrix_form(e, arrays, expected)
 
 
 @settings(max_examples=80, deadline=None)
@@ -84,8 +83,7 @@ def test_sum_notations(data, op):
     if expected.size <= 81:
         np.testing.assert_allclose(eval_index_formula(e.index, op, arrays, e.plan.sizes), expected)
     if len(e.result_shape) <= 2:
-        got = eval_matrix_form(e.matrix, matrix_values(e, arrays), e.result_shape)
-        np.testing.assert_allclose(got, expected, atol=1e-12)
+        check_matrix_form(e, arrays, expected)
 
 
 def _torch_grads(shapes, op, seed=1):
@@ -123,7 +121,7 @@ def test_matmul_adjoints_against_autograd(data):
 @pytest.mark.parametrize("shapes, match", [
     (((), (3,)), "0-d"),
     (((2, 3), (2, 3)), "contracted axis has 3 vs 2"),
-    (((2, 2, 3), (3, 3, 4)), r"batch axes \(2,\) and \(3,\) do not broadcast"),
+    (((2, 2, 3), (3, 3, 4)), r"batch axis -3 has 2 vs 3"),
     (((3,), (2,)), "contracted axis has 3 vs 2"),
 ])
 def test_matmul_errors(shapes, match):
@@ -150,7 +148,7 @@ def test_names_and_matmul_forms():
     assert e.index == "h[j] = Σ_i x[i] * W[i,j]"
     assert e.latex == "h_{j} = \\sum_{i} x_{i} W_{ij}"
     assert e.einsum == "i,ij->j" and e.einops == "i, i j -> j"
-    assert e.matrix == "h = x^\\top W" and e.matrix_form.case == "row vector times matrix"
+    assert e.matrix == "h = W^\\top x" and e.matrix_form.case == "vector times matrix"
     assert bc.explain((2, 3), (3,), op="@").matrix_form.case == "matrix times vector"
     assert bc.explain((3,), (3,), op="@").matrix_form.case == "inner product"
     assert bc.explain((4, 2, 3), (3, 5), op="@").matrix is None
@@ -244,3 +242,139 @@ def test_an_explanation_cannot_be_changed_by_a_caller():
         e.result_shape = (1,)
     assert bc.explain((3,), (2, 3)).einsum == "j,ij->ij"
     assert bc.explain((3,), (2, 3)).result_shape == (2, 3)
+
+
+# ---- issue 13.4: more than 52 axes --------------------------------------------------------
+
+@pytest.mark.parametrize("op", ["*", "+"])
+def test_beyond_52_labels_every_notation_exists_or_says_why(op):
+    e = bc.explain((1,) * 53, (1,) * 53, op=op)
+    text, md = str(e), e._repr_markdown_()
+    assert "C[i,j,k," in text and e.index in text and e.latex in md
+    assert e.einsum is None and e.einops is None and e.adjoints is None
+    assert set(e.unavailable) >= {"adjoints", "matrix"} and "52 letters" in e.unavailable["adjoints"]
+    json.dumps(e.to_dict())
+    for k in (0, 1) if op == "*" else ():
+        j = e.jacobian(k)
+        assert j.index.startswith("∂C[") and "\\delta" in j.latex and j.dense_einsum is None
+        with pytest.raises(bc.BroadcastError, match="52 letters"):
+            j.dense(np.ones((1,) * 53), np.ones((1,) * 53))
+
+
+def test_52_labels_still_have_an_einsum():
+    shapes = ((2,) + (1,) * 48, (1,) * 49)  # 49 labels + names a, B, C: within 52 letters
+    e = bc.explain(*shapes)
+    assert e.einsum is not None and e.unavailable == {"matrix": "the result has rank > 2"}
+    arrays = arrays_for(shapes)
+    np.testing.assert_allclose(bc.einsum(e.einsum, *e.einsum_operands(*arrays)), arrays[0] * arrays[1])
+
+
+# ---- issue 13.5: names never collide -------------------------------------------------------
+
+def test_result_name_is_not_an_operand_name():
+    assert bc.explain((2, 3), (2, 3), names=("A", "C")).index == "D[i,j] = A[i,j] * C[i,j]"
+    assert bc.explain((2, 3), (2, 3), names=("C", "c")).plan.result_name == "D"
+
+
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1,
+                max_size=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(NAMES, min_size=1, max_size=4), st.integers(0, 60), st.booleans())
+def test_names_labels_and_result_never_collide(names, rank, matmul):
+    if matmul:
+        names = (names * 2)[:2]
+        shapes = ((2,) * max(rank, 1), (2,) * max(rank, 2))
+    else:
+        shapes = [(1,) * rank] * (len(names) - 1) + [(2,) * min(rank, 3) + (1,) * max(rank - 3, 0)]
+    e = bc.explain(*shapes, op="@" if matmul else "*", names=tuple(names))
+    p = e.plan
+    assert p.result_name.lower() not in {n.lower() for n in names}
+    assert not set(p.labels) & (set(names) | {p.result_name})
+    assert len(set(p.labels)) == len(p.labels)
+    str(e), e._repr_markdown_(), e.jacobian(0).index
+    if e.einsum is not None and not matmul:
+        arrays = arrays_for(shapes)
+        got = bc.einsum(e.einsum, *e.einsum_operands(*arrays))
+        np.testing.assert_allclose(got, reduce(np.multiply, arrays))
+    if max(map(len, shapes)) <= 3 and not matmul:
+        arrays = arrays_for(shapes)
+        np.testing.assert_allclose(eval_index_formula(e.index, "*", arrays, p.sizes),
+                                   reduce(np.multiply, arrays))
+
+
+# ---- issue 13.6: messages that suggest only what works, in the user's names ----------------
+
+def _suggestions(message):
+    if "did you mean " not in message:
+        return []
+    return message.split("did you mean ", 1)[1].rstrip("?").split(" or ")
+
+
+def _check_suggestions(message, env, op):
+    """Each suggestion, evaluated on real arrays bound to the operands' names, works."""
+    import re
+    fixes = _suggestions(message)
+    for fix in fixes:
+        m = re.fullmatch(r"(.+?)(?: \(shape (\(.*\))\))?", fix)
+        expr, shape = m.group(1), m.group(2)
+        if " @ " in expr or " * " in expr:
+            eval(expr, {}, env)
+            continue
+        name = re.match(r"\w+", expr).group(0)
+        fixed = eval(expr, {}, env)
+        assert format_shape(fixed.shape) == shape, (fix, fixed.shape)
+        new = dict(env, **{name: fixed})
+        a, b = (new[k] for k in env)
+        (a @ b) if op == "@" else np.broadcast_shapes(a.shape, b.shape)
+    return fixes
+
+
+SMALL = st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SMALL, SMALL, st.sampled_from([None, ("X", "W")]))
+def test_matmul_error_suggestions_all_work(left, right, names):
+    try:
+        np.matmul(np.ones(left), np.ones(right))
+        return
+    except ValueError:
+        pass
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain(left, right, op="@", names=names)
+    message = str(info.value)
+    a, b = names or ("a", "b")
+    env = {a: np.ones(left), b: np.ones(right)}
+    _check_suggestions(message, env, "@")
+    if names:
+        assert "(X)" in message and "(W)" in message and " b." not in message and " b[" not in message
+
+
+def test_matmul_messages_of_the_issue():
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain((2, 3, 5), (1, 3, 5, 5), op="@")
+    message = str(info.value)
+    assert "batch axis -3 has 2 vs 3" in message and "b.T" not in message
+    assert _check_suggestions(message, {"a": np.ones((2, 3, 5)), "b": np.ones((1, 3, 5, 5))}, "@")
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain((2,), (3, 4), op="@", names=("x", "W"))
+    assert "did you mean" not in str(info.value) and "x's last axis vs W's" in str(info.value)
+    with pytest.raises(bc.BroadcastError, match=r"did you mean W\.T \(shape \(2, 3\)\) or W @ x\?"):
+        bc.explain((2,), (3, 2), op="@", names=("x", "W"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(SMALL, SMALL)
+def test_elementwise_error_suggestions_work_and_use_names(left, right):
+    try:
+        np.broadcast_shapes(left, right)
+        return
+    except ValueError:
+        pass
+    with pytest.raises(bc.BroadcastError) as info:
+        bc.explain(left, right, names=("X", "w"))
+    message = str(info.value)
+    assert "(X)" in message and "(w)" in message
+    _check_suggestions(message, {"X": np.ones(left), "w": np.ones(right)}, "*")

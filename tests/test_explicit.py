@@ -194,3 +194,74 @@ def test_einsum_all_ellipsis_equal_shapes_is_the_native_product():
     assert bc.einsum("...,...->...", t, torch.ones((), dtype=torch.float32)).dtype == torch.float64
     assert bc.einsum("...,...->...", s, s).dtype == torch.float32
     assert bc.einsum(",...->...", 2.0, s).dtype == torch.float32
+
+
+# issue 13.2: an operand whose axes are all stretched is indexed to 0-d for the einsum; torch's
+# 0-d tensors take no part in type promotion, so the explanation's einsum must not lose the dtype
+STRETCH_SHAPES = [((1,), (2,)), ((2,), (1,)), ((1,), (2, 3)), ((1, 1), (3,)), ((2, 3), (1, 1)),
+                  ((1,), (1, 3), (2, 1)), ((), (1,), (2,)), ((1, 1), ()), ((2, 1), (1, 3))]
+
+
+def _corpus_values(shape, dtype, seed):
+    from broadcasting.corpus.arrays import values
+    return values(np.random.default_rng(seed), shape, dtype)
+
+
+def _torch_equal(a, b):
+    """torch.equal, through complex64 for complex32 (which has no comparison kernel)."""
+    if a.dtype == torch.complex32:
+        a, b = a.to(torch.complex64), b.to(torch.complex64)
+    return torch.equal(a, b)
+
+
+def _explained_einsum_matches_star(arrays, equal):
+    e = bc.explain(*arrays)
+    want = reduce(operator.mul, arrays)
+    got = bc.einsum(e.einsum, *e.einsum_operands(*arrays))
+    assert got.dtype == want.dtype, (e, [x.dtype for x in arrays], got.dtype, want.dtype)
+    assert tuple(got.shape) == tuple(want.shape)
+    assert equal(got, want), (e, got, want)
+
+
+@pytest.mark.parametrize("shapes", STRETCH_SHAPES, ids=str)
+@pytest.mark.parametrize("left", DTYPES)
+def test_explained_einsum_keeps_the_dtype_and_values_of_star(shapes, left):
+    """Every dtype pair of the corpus, the first operand of ``left``, each other of each dtype,
+    numpy and torch: ``bc.einsum(e.einsum, *e.einsum_operands(…))`` is ``*`` bit for bit."""
+    for right in DTYPES:
+        dtypes = [left] + [right] * (len(shapes) - 1)
+        arrays = [_corpus_values(s, d, seed) for seed, (s, d) in enumerate(zip(shapes, dtypes))]
+        if len(shapes) == 2:  # pairs: bit for bit
+            _explained_einsum_matches_star(arrays, lambda a, b: np.array_equal(a, b))
+        tensors = [torch.from_numpy(x) for x in arrays]
+        if len(shapes) == 2:
+            _explained_einsum_matches_star(tensors, _torch_equal)
+        else:  # a chain: the dtype of `*`, values computed once in that dtype
+            _explained_einsum_matches_star(tensors, lambda a, b: torch.allclose(
+                a.to(torch.complex128), b.to(torch.complex128), rtol=1e-2, atol=1e-2))
+
+
+def test_issue_examples_of_lost_dtypes():
+    a, b = torch.tensor([-2]), torch.tensor([3, 3], dtype=torch.uint8)
+    e = bc.explain(a, b)
+    got = bc.einsum(e.einsum, *e.einsum_operands(a, b))
+    assert got.dtype == torch.int64 and got.tolist() == [-6, -6]
+    for x, y in [(torch.ones(1, dtype=torch.float64) / 3, torch.ones(2, 3) / 7),
+                 (torch.ones(1) / 3, torch.ones(2, dtype=torch.float16) / 7)]:
+        e = bc.explain(x, y)
+        got = bc.einsum(e.einsum, *e.einsum_operands(x, y))
+        assert got.dtype == (x * y).dtype and torch.equal(got, x * y)
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_leading_python_numbers_stay_weak(lib):
+    """``2.0 * 3.0 * x`` is 6.0 * x: float16 stays float16 (issue 13.3), also in a contraction."""
+    x = np.ones(3, np.float16) if lib == "numpy" else torch.ones(3, dtype=torch.float16)
+    assert bc.einsum(",,i->", 2.0, 3.0, x).dtype == (2.0 * 3.0 * x).dtype == x.dtype
+    assert bc.einsum(",,i->i", 2.0, 3.0, x).dtype == x.dtype
+    y = np.ones(3, np.int8) if lib == "numpy" else torch.ones(3, dtype=torch.int8)
+    assert bc.einsum(",,i->", 2, 3, y).dtype == (2 * 3 * y).dtype
+    assert bc.einsum(",,i->", True, 2.5, y).dtype == (True * 2.5 * y).dtype
+    e = bc.explain((), (), (3,))
+    j = e.jacobian(2).dense(2.0, 3.0, x)
+    assert j.dtype == x.dtype

@@ -1,7 +1,7 @@
 """numpy adapter."""
 from __future__ import annotations
 
-from .base import Backend
+from .base import Backend, fold_python_numbers
 
 
 class NumpyBackend(Backend):
@@ -19,6 +19,7 @@ class NumpyBackend(Backend):
 
     def result_dtype(self, operands):
         import numpy as np
+        operands = fold_python_numbers(operands)
         dtype = operands[0]
         for x in operands[1:]:
             dtype = np.result_type(dtype, x)
@@ -26,6 +27,9 @@ class NumpyBackend(Backend):
         if not isinstance(dtype, np.dtype):
             dtype = np.result_type(dtype)
         return dtype
+
+    def cast(self, x, dtype):
+        return x.astype(dtype)
 
     def sum(self, x, axes, keepdims):
         return x.sum(axis=axes, keepdims=keepdims, dtype=x.dtype) if axes else x

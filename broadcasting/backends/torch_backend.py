@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .base import Backend
+from .base import Backend, fold_python_numbers
 
 
 @lru_cache(maxsize=256)
@@ -43,6 +43,7 @@ class TorchBackend(Backend):
 
     def result_dtype(self, operands):
         import torch
+        operands = fold_python_numbers(operands)
         acc = _probe_of(operands[0])
         for x in operands[1:]:
             x = _probe_of(x)
@@ -50,6 +51,9 @@ class TorchBackend(Backend):
             dims = [p.dim() for p in (acc, x) if isinstance(p, torch.Tensor)]
             acc = _probe(dtype, "dim" if any(dims) else "zero")
         return acc.dtype if isinstance(acc, torch.Tensor) else torch.tensor(acc).dtype
+
+    def cast(self, x, dtype):
+        return x.to(dtype)
 
     def sum(self, x, axes, keepdims):
         return x.sum(dim=axes, keepdim=keepdims, dtype=x.dtype) if axes else x

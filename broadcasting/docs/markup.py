@@ -12,12 +12,11 @@ from __future__ import annotations
 import html
 import re
 
+# how matrix forms read arrays, stated wherever the docs write a matrix form: the notation's text
+from ..notation.matrix import CONVENTION
+
 __all__ = ["COMMAND", "md_header", "svg_header", "js_header", "table", "code", "mathml", "math_block",
            "is_generated", "typeset", "VERSIONS", "versions_line", "comparable", "CONVENTION"]
-
-#: how matrix forms read arrays — stated wherever the docs write a matrix form
-CONVENTION = ("Matrix forms follow one convention: a 1-D array is a column vector; an operand "
-              "of shape (1, n) is a row, written as it is; a 1-element array is an entry.")
 
 COMMAND = "broadcasting docs build"
 

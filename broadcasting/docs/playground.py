@@ -9,7 +9,7 @@ site by ``broadcasting docs build --playground`` (:mod:`broadcasting.docs.runtim
 >>> v.error is None, "j,ij-&gt;ij" in v.html, "<svg" in v.html
 (True, True, True)
 >>> print(render_view("a(3) * B(2,4)").error)
-broadcasting explain: error: cannot broadcast operand 0 of shape (3,) with operand 1 of shape (2, 4): axis -1 has 3 vs 4 (neither is 1); sizes must be equal or one of them 1
+broadcasting explain: error: cannot broadcast operand 0 (a) of shape (3,) with operand 1 (B) of shape (2, 4): axis -1 has 3 vs 4 (neither is 1); sizes must be equal or one of them 1
 """
 from __future__ import annotations
 
