@@ -8,6 +8,7 @@ All three give the dtype that ``*`` gives for the same operands.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,7 +16,7 @@ from .backends import backend_for, backend_of
 from .shapes import BroadcastError, _broadcast, _combine, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation",
-           "keep_product_dtype"]
+           "keep_product_dtype", "refuse_matrix_class"]
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def einsum(equation: str, *operands):
     broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
     plan = _parse(equation, _shapes(operands))
+    refuse_matrix_class(operands)
     if plan.elementwise and operands:
         if plan.direct:  # already lined up: the native product is the einsum
             result = operands[0]
@@ -231,6 +233,28 @@ def _line_up(backend, x, view):
     return backend.reshape(backend.permute(x, order), shape)
 
 
+def refuse_matrix_class(operands, op: str = "*") -> None:
+    """Refuse ``numpy.matrix`` operands (and subclasses) for ``*`` and ``**``: for them these are
+    the matrix product and power, not elementwise broadcasting.
+
+    >>> import numpy as np
+    >>> refuse_matrix_class([np.matrix([[1, 2]]), np.ones(2)])
+    Traceback (most recent call last):
+    ...
+    broadcasting.shapes.BroadcastError: operand 0 is a numpy.matrix of shape (1, 2): its * is the matrix product, not elementwise broadcasting; pass np.asarray(operand) for the elementwise product, or explain it with op="@"
+    """
+    np = sys.modules.get("numpy")
+    if np is None or op not in ("*", "**"):
+        return
+    for k, x in enumerate(operands):
+        if type(x) is not np.ndarray and isinstance(x, np.matrix):
+            what = "matrix product" if op == "*" else "matrix power"
+            raise BroadcastError(
+                f"operand {k} is a numpy.matrix of shape {format_shape(x.shape)}: its {op} is the "
+                f"{what}, not elementwise broadcasting; pass np.asarray(operand) for the "
+                f"elementwise product, or explain it with op=\"@\"")
+
+
 @lru_cache(maxsize=4096)
 def _checked_shapes(shapes):
     return _broadcast(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
@@ -247,6 +271,7 @@ def multiply(*operands):
     """
     if not operands:
         raise BroadcastError("multiply needs at least one operand")
+    refuse_matrix_class(operands)
     _checked_shapes(_shapes(operands))
     result = operands[0]
     for x in operands[1:]:

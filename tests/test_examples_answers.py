@@ -26,7 +26,7 @@ def test_outer_product_shows_the_notebook_gradient():
     text = answers.outer_product()
     assert "\\frac{\\partial h_{k}}{\\partial W_{ij}} = x_{i} \\delta_{jk}" in text
     assert bmatrix(np.array([[0.0, -0.0019, 0.0257], [0.0, -0.0038, 0.0513]])) in text
-    assert "cannot broadcast operand 0 of shape (3,) with operand 1 of shape (2,)" in text
+    assert "cannot broadcast operand 0 (v) of shape (3,) with operand 1 (x) of shape (2,)" in text
     assert "`i,j->ij`" in text and "$x \\otimes g$" in text
 
 
