@@ -70,8 +70,9 @@ PATTERNS = (
     Pattern("zero-size-axes", "Zero-size axes: (0, 1) × (3,)", ((0, 1), (3,)), "*",
             ("X", "v", "Y"), "An empty batch (zero rows): the size-1 axis still stretches to 3, "
             "and the result has shape (0, 3) — no elements, but a well-defined shape."),
-    Pattern("vector-matmul-matrix", "x @ W with a 1-D x (= xᵀW)", ((2,), (2, 3)), "@",
-            ("x", "W", "h"), "The notebook's `h = x @ W`: a 1-D `x` is a row vector on the left."),
+    Pattern("vector-matmul-matrix", "x @ W with a 1-D x (h = Wᵀx)", ((2,), (2, 3)), "@",
+            ("x", "W", "h"), "The notebook's `h = x @ W`: a 1-D `x` acts as a row on the left "
+            "(hᵀ = xᵀW); written with columns, as every matrix form here is, h = Wᵀx."),
     Pattern("batched-matmul", "Batched matmul", ((5, 2, 3), (3, 4)), "@", ("A", "B", "C"),
             "A batch of matrices times one matrix: the batch axis of B is new, so its gradient "
             "sums over the batch."),
