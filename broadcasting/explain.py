@@ -95,7 +95,7 @@ def _outer_product(plan: BroadcastPlan) -> list[Finding]:
         f"make the new axes explicit: {explicit}")]
 
 
-def _clash(plan: BroadcastPlan, sizes: dict[str, int], o) -> tuple[int, str] | None:
+def _clash(sizes: dict[str, int], o) -> tuple[int, str] | None:
     """The first (size, new label) where a size of ``o`` also matches an axis it lacks."""
     if not o.new or len(o.shape) == 0:
         return None
@@ -119,7 +119,7 @@ def _ambiguous(plan: BroadcastPlan) -> list[Finding]:
     clashes: dict[tuple[int, ...], tuple[int, str] | None] = {}  # one judgement per shape
     for o in plan.operands:
         if o.shape not in clashes:
-            clashes[o.shape] = _clash(plan, sizes, o)
+            clashes[o.shape] = _clash(sizes, o)
         if clashes[o.shape] is None:
             continue
         size, label = clashes[o.shape]
