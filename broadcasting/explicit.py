@@ -243,16 +243,25 @@ def refuse_matrix_class(operands, op: str = "*") -> None:
     ...
     broadcasting.shapes.BroadcastError: operand 0 is a numpy.matrix of shape (1, 2): its * is the matrix product, not elementwise broadcasting; pass np.asarray(operand) for the elementwise product, or explain it with op="@"
     """
-    np = sys.modules.get("numpy")
-    if np is None or op not in ("*", "**"):
+    if op not in ("*", "**"):
         return
-    for k, x in enumerate(operands):
-        if type(x) is not np.ndarray and isinstance(x, np.matrix):
-            what = "matrix product" if op == "*" else "matrix power"
-            raise BroadcastError(
-                f"operand {k} is a numpy.matrix of shape {format_shape(x.shape)}: its {op} is the "
-                f"{what}, not elementwise broadcasting; pass np.asarray(operand) for the "
-                f"elementwise product, or explain it with op=\"@\"")
+    k = _matrix_position(tuple(map(type, operands)))
+    if k is not None:
+        what = "matrix product" if op == "*" else "matrix power"
+        raise BroadcastError(
+            f"operand {k} is a numpy.matrix of shape {format_shape(operands[k].shape)}: its {op} "
+            f"is the {what}, not elementwise broadcasting; pass np.asarray(operand) for the "
+            f"elementwise product, or explain it with op=\"@\"")
+
+
+@lru_cache(maxsize=1024)
+def _matrix_position(types: tuple[type, ...]) -> int | None:
+    """The first position whose type is numpy.matrix or a subclass (cached per types: the
+    check runs on every multiply and einsum)."""
+    np = sys.modules.get("numpy")
+    if np is None:  # no numpy imported: no operand can be a numpy.matrix
+        return None
+    return next((k for k, t in enumerate(types) if issubclass(t, np.matrix)), None)
 
 
 @lru_cache(maxsize=4096)
