@@ -10,17 +10,22 @@
 """
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 
-from .explicit import keep_product_dtype
-from .notation import (adjoint_einsums, backward_formulas, einops_pattern, index_formula,
-                       latex_formula, matrix_form)
+from .explicit import keep_product_dtype, refuse_matrix_class
+from .notation import (adjoint_einsum, adjoint_einsums, backward_formula, backward_formulas,
+                       einops_pattern, index_formula, latex_formula, matrix_form)
 from .plan import BroadcastPlan, make_plan
 from .shapes import STRETCHED, BroadcastError, as_shape, format_shape
 
-__all__ = ["explain", "Explanation", "Finding", "findings_of"]
+__all__ = ["explain", "Explanation", "Finding", "findings_of", "SHOWN"]
+
+#: how many operands' backward rules ``str`` and the Markdown spell out (each names every
+#: other operand: all of them would grow with the square of the number of operands)
+SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -35,41 +40,72 @@ class Finding:
         return f"{self.message}; {self.suggestion}"
 
 
-def _size_gt1(plan: BroadcastPlan, label: str) -> bool:
-    return plan.sizes.get(label, 1) > 1
+def _copied_pair(sizes: dict[str, int], p, q) -> bool:
+    """Whether ``p`` and ``q`` are each copied along an axis (of size > 1) the other really
+    has, one of them along a *new* axis, with a size in common (symmetric in p and q)."""
+    p_copied = [lab for lab in p.stretched if sizes.get(lab, 1) > 1 and lab in q.labels]
+    q_copied = [lab for lab in q.stretched if sizes.get(lab, 1) > 1 and lab in p.labels]
+    if not (p_copied and q_copied):
+        return False
+    if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
+        return False
+    # (m,) with (n, 1): the sizes differ, it cannot have meant elementwise
+    return bool({sizes[lab] for lab in p_copied} & {sizes[lab] for lab in q_copied})
+
+
+def _first_copied_pair(plan: BroadcastPlan):
+    """The first pair (in operand order) that :func:`_copied_pair` holds for, or None.
+
+    Operands of one shape play the same roles, so the pairs are judged between distinct
+    shapes only (a few, whatever the number of operands): linear in the operands."""
+    sizes = plan.sizes
+    positions: dict[tuple[int, ...], list[int]] = {}
+    for o in plan.operands:
+        positions.setdefault(o.shape, []).append(o.position)
+    first = {shape: plan.operands[ks[0]] for shape, ks in positions.items()}
+    partners = {a: [b for b in positions if b != a and _copied_pair(sizes, first[a], first[b])]
+                for a in positions}
+    for p in plan.operands:
+        later = [ks[bisect.bisect_right(ks, p.position)] for ks in
+                 (positions[b] for b in partners[p.shape]) if ks[-1] > p.position]
+        if later:
+            return p, plan.operands[min(later)]
+    return None
 
 
 def _outer_product(plan: BroadcastPlan) -> list[Finding]:
     """Two operands each copied along an axis the other really has, one of them along a *new*
     axis, over equal sizes: the classic ``(n,) * (n, 1) -> (n, n)``. With different sizes,
     ``(m,) * (n, 1)``, elementwise cannot have been meant: an ordinary outer product."""
-    ops = plan.operands
-    for p in ops:
-        for q in ops:
-            if q.position <= p.position:
-                continue
-            p_copied = [lab for lab in p.stretched if _size_gt1(plan, lab) and lab in q.labels]
-            q_copied = [lab for lab in q.stretched if _size_gt1(plan, lab) and lab in p.labels]
-            if not (p_copied and q_copied):
-                continue
-            if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
-                continue
-            sizes = plan.sizes
-            if not {sizes[lab] for lab in p_copied} & {sizes[lab] for lab in q_copied}:
-                continue  # (m,) with (n, 1): the sizes differ, it cannot have meant elementwise
-            low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
-            same = f"{high.name}{high.index_text}" if high.index_text else \
-                f"{high.name}.reshape({format_shape(low.shape)})"
-            lead = len(plan.result_shape) - len(low.shape)
-            explicit = low.name + "[" + ", ".join(["None"] * lead + [":"] * len(low.shape)) + "]"
-            return [Finding(
-                "accidental-outer-product",
-                f"{p.name}{format_shape(p.shape)} {plan.op} {q.name}{format_shape(q.shape)} -> "
-                f"{format_shape(plan.result_shape)} is an outer product: each operand is copied "
-                f"along an axis the other has",
-                f"if elementwise was meant, use {same}; if the outer product is meant, "
-                f"make the new axes explicit: {explicit}")]
-    return []
+    pair = _first_copied_pair(plan)
+    if pair is None:
+        return []
+    p, q = pair
+    low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
+    same = f"{high.name}{high.index_text}" if high.index_text else \
+        f"{high.name}.reshape({format_shape(low.shape)})"
+    lead = len(plan.result_shape) - len(low.shape)
+    explicit = low.name + "[" + ", ".join(["None"] * lead + [":"] * len(low.shape)) + "]"
+    return [Finding(
+        "accidental-outer-product",
+        f"{p.name}{format_shape(p.shape)} {plan.op} {q.name}{format_shape(q.shape)} -> "
+        f"{format_shape(plan.result_shape)} is an outer product: each operand is copied "
+        f"along an axis the other has",
+        f"if elementwise was meant, use {same}; if the outer product is meant, "
+        f"make the new axes explicit: {explicit}")]
+
+
+def _clash(sizes: dict[str, int], o) -> tuple[int, str] | None:
+    """The first (size, new label) where a size of ``o`` also matches an axis it lacks."""
+    if not o.new or len(o.shape) == 0:
+        return None
+    for a in o.axes:
+        if a.size <= 1:
+            continue
+        clashes = [lab for lab in o.new if sizes[lab] == a.size]
+        if clashes:
+            return a.size, clashes[0]
+    return None
 
 
 def _ambiguous(plan: BroadcastPlan) -> list[Finding]:
@@ -79,24 +115,23 @@ def _ambiguous(plan: BroadcastPlan) -> list[Finding]:
         return []
     out = []
     rank = len(plan.result_shape)
+    sizes = plan.sizes
+    clashes: dict[tuple[int, ...], tuple[int, str] | None] = {}  # one judgement per shape
     for o in plan.operands:
-        if not o.new or len(o.shape) == 0:
+        if o.shape not in clashes:
+            clashes[o.shape] = _clash(sizes, o)
+        if clashes[o.shape] is None:
             continue
-        for a in o.axes:
-            if a.size <= 1:
-                continue
-            clashes = [lab for lab in o.new if plan.sizes[lab] == a.size]
-            if clashes:
-                d = plan.result_labels.index(clashes[0])
-                pad = ", ".join([":"] * (len(o.shape)) + ["None"] * (rank - d - len(o.shape)))
-                out.append(Finding(
-                    "ambiguous-alignment",
-                    f"{o.name}{format_shape(o.shape)} is aligned with the last axes of "
-                    f"{format_shape(plan.result_shape)}, but its size {a.size} also matches axis "
-                    f"{d - rank}",
-                    f"if it belongs to axis {d - rank}, write {o.name}[{pad}]; if right-alignment "
-                    f"is meant, say so with {o.name}[None, :]"))
-                break
+        size, label = clashes[o.shape]
+        d = plan.result_labels.index(label)
+        pad = ", ".join([":"] * (len(o.shape)) + ["None"] * (rank - d - len(o.shape)))
+        out.append(Finding(
+            "ambiguous-alignment",
+            f"{o.name}{format_shape(o.shape)} is aligned with the last axes of "
+            f"{format_shape(plan.result_shape)}, but its size {size} also matches axis "
+            f"{d - rank}",
+            f"if it belongs to axis {d - rank}, write {o.name}[{pad}]; if right-alignment "
+            f"is meant, say so with {o.name}[None, :]"))
     return out
 
 
@@ -324,9 +359,11 @@ class Explanation:
             rows.append(("matrix", f"{mf.latex}    ({mf.case}{': ' + mf.words if mf.words else ''})"))
         if self.einsum is not None:
             rows.append(("einsum", f"{self.einsum}    einops \"{self.einops}\""))
-        adjoints = self.adjoints or ("",) * len(self.backward)
-        for k, (formula, eq) in enumerate(zip(self.backward, adjoints)):
+        for k, (formula, eq) in enumerate(self._backward_shown):
             rows.append(("backward" if k == 0 else "", f"{formula}    {eq}".rstrip()))
+        if len(self.operands) > SHOWN:
+            rows.append(("", f"… and {len(self.operands) - SHOWN} more operands' rules: "
+                             f"e.backward, e.adjoints"))
         for key, why in self.unavailable.items():
             if key == "adjoints" or (key == "einsum" and self.plan.is_product):
                 rows.append(("no " + key, why))
@@ -348,9 +385,20 @@ class Explanation:
             out.append(f"$${self.matrix}$$ ({self.matrix_form.case})")
         if self.einsum is not None:
             out.append(f"einsum `{self.einsum}` · einops `{self.einops}`")
-        out += [f"- backward: `{b}`" for b in self.backward]
+        out += [f"- backward: `{b}`" for b, _ in self._backward_shown]
+        if len(self.operands) > SHOWN:
+            out.append(f"- … and {len(self.operands) - SHOWN} more operands' backward rules "
+                       f"(`e.backward`)")
         out += [f"- ⚠ {w}" for w in self.warnings]
         return "\n".join(out)
+
+    @cached_property
+    def _backward_shown(self) -> tuple[tuple[str, str], ...]:
+        """(formula, einsum) of the first :data:`SHOWN` operands: the text forms stay linear in
+        the number of operands (all of them: :attr:`backward`, :attr:`adjoints`)."""
+        letters = self.plan.letters_only
+        return tuple((backward_formula(self.plan, k), adjoint_einsum(self.plan, k) if letters else "")
+                     for k in range(min(SHOWN, len(self.operands))))
 
     def svg(self, **options) -> str:
         """A drawing of the operands as grids, stretched cells shaded, and the result."""
@@ -382,6 +430,7 @@ def explain(*operands, op: str = "*", names=None) -> Explanation:
     >>> explain((3,), (3, 1)).warnings[0].kind
     'accidental-outer-product'
     """
+    refuse_matrix_class(operands, op)
     shapes = tuple(_shape_of(x, k) for k, x in enumerate(operands))
     if isinstance(names, list):
         names = tuple(names)

@@ -7,6 +7,7 @@ All three give the dtype that ``*`` gives for the same operands.
 """
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 from .backends import backend_for, backend_of
@@ -14,7 +15,7 @@ from .equation import EinsumPlan, parse_equation
 from .shapes import BroadcastError, broadcast_tuples, combine_shapes, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation",
-           "keep_product_dtype"]
+           "keep_product_dtype", "refuse_matrix_class"]
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -48,6 +49,7 @@ def einsum(equation: str, *operands):
     broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
     plan = parse_equation(equation, _shapes(operands))
+    refuse_matrix_class(operands)
     if plan.elementwise and operands:
         if plan.direct:  # already lined up: the native product is the einsum
             result = operands[0]
@@ -82,6 +84,37 @@ def _line_up(backend, x, view):
     return backend.reshape(backend.permute(x, order), shape)
 
 
+def refuse_matrix_class(operands, op: str = "*") -> None:
+    """Refuse ``numpy.matrix`` operands (and subclasses) for ``*`` and ``**``: for them these are
+    the matrix product and power, not elementwise broadcasting.
+
+    >>> import numpy as np
+    >>> refuse_matrix_class([np.matrix([[1, 2]]), np.ones(2)])
+    Traceback (most recent call last):
+    ...
+    broadcasting.shapes.BroadcastError: operand 0 is a numpy.matrix of shape (1, 2): its * is the matrix product, not elementwise broadcasting; pass np.asarray(operand) for the elementwise product, or explain it with op="@"
+    """
+    if op not in ("*", "**"):
+        return
+    k = _matrix_position(tuple(map(type, operands)))
+    if k is not None:
+        what = "matrix product" if op == "*" else "matrix power"
+        raise BroadcastError(
+            f"operand {k} is a numpy.matrix of shape {format_shape(operands[k].shape)}: its {op} "
+            f"is the {what}, not elementwise broadcasting; pass np.asarray(operand) for the "
+            f"elementwise product, or explain it with op=\"@\"")
+
+
+@lru_cache(maxsize=1024)
+def _matrix_position(types: tuple[type, ...]) -> int | None:
+    """The first position whose type is numpy.matrix or a subclass (cached per types: the
+    check runs on every multiply and einsum)."""
+    np = sys.modules.get("numpy")
+    if np is None:  # no numpy imported: no operand can be a numpy.matrix
+        return None
+    return next((k for k, t in enumerate(types) if issubclass(t, np.matrix)), None)
+
+
 @lru_cache(maxsize=4096)
 def _checked_shapes(shapes):
     return broadcast_tuples(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
@@ -98,6 +131,7 @@ def multiply(*operands):
     """
     if not operands:
         raise BroadcastError("multiply needs at least one operand")
+    refuse_matrix_class(operands)
     _checked_shapes(_shapes(operands))
     result = operands[0]
     for x in operands[1:]:

@@ -208,7 +208,7 @@ class Jacobian:
 
     def _contract(self, inputs, terms, output, backend, dtype, arrays):
         """einsum over ``inputs`` (terms given); labels of ``output`` no input has get ones."""
-        sizes = self.plan.sizes
+        sizes = dict(self.plan.sizes)
         sizes.update({b: sizes[a] for a, b in self.deltas})
         missing = [lab for lab in output if not any(lab in t for t in terms)]
         inputs = list(inputs) + [_ones(backend, sizes[lab], dtype, arrays) for lab in missing]

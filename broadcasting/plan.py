@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterator, Sequence
 
 from .labels import AXIS_LABELS, OPERAND_LETTERS, letter_name
@@ -148,11 +148,16 @@ class BroadcastPlan:
 
     @property
     def sizes(self) -> dict[str, int]:
-        """Size of each label."""
+        """Size of each label (a fresh dict; the operands are read once per plan)."""
+        return dict(self.size_items)
+
+    @cached_property
+    def size_items(self) -> tuple[tuple[str, int], ...]:
+        """``(label, size)`` for every label, in the order :attr:`sizes` lists them."""
         out = dict(zip(self.result_labels, self.result_shape))
         for o in self.operands:
             out.update((a.label, a.size) for a in o.axes if a.kept)
-        return out
+        return tuple(out.items())
 
     @property
     def is_product(self) -> bool:

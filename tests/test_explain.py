@@ -1,4 +1,5 @@
 """Every notation of an explanation, evaluated numerically against numpy, torch and einops."""
+import importlib
 import json
 from functools import reduce
 
@@ -378,3 +379,78 @@ def test_elementwise_error_suggestions_work_and_use_names(left, right):
     message = str(info.value)
     assert "(X)" in message and "(w)" in message
     _check_suggestions(message, {"X": np.ones(left), "w": np.ones(right)}, "*")
+
+
+# ---- issue 13.7: np.matrix refused, thousands of operands linear ---------------------------
+
+class _Matrix(np.matrix):
+    pass
+
+
+@pytest.mark.parametrize("make", [np.matrix, lambda x: x.view(_Matrix)], ids=["matrix", "subclass"])
+def test_numpy_matrix_is_refused_where_star_is_not_elementwise(make):
+    m = make(np.arange(4.0).reshape(2, 2))
+    assert not np.array_equal(m * m, np.asarray(m) * np.asarray(m))  # why: * is m @ m
+    for call in (lambda: bc.explain(m, np.ones(2)), lambda: bc.explain(np.ones(2), m, op="**"),
+                 lambda: bc.multiply(m, m), lambda: bc.einsum("ij,ij->ij", m, m)):
+        with pytest.raises(bc.BroadcastError, match="numpy.matrix of shape \\(2, 2\\).*matrix"):
+            call()
+    assert bc.explain(m, m, op="@").result_shape == (2, 2)  # @ means what it says
+    np.testing.assert_array_equal(bc.multiply(np.asarray(m), np.asarray(m)), np.asarray(m) ** 2)
+
+
+def _shapes_of(n):
+    return [(3,)] * (n // 2) + [(2, 3)] * (n - n // 2)
+
+
+def test_thousands_of_operands_linear(monkeypatch):
+    """2,000 operands explain; the pairwise outer-product search judges pairs of distinct shapes
+    (here 2), not of operands; the text grows linearly (backward rules shown for the first few)."""
+    ex = importlib.import_module("broadcasting.explain")
+    calls = []
+    real = ex._copied_pair
+    monkeypatch.setattr(ex, "_copied_pair", lambda *a: calls.append(1) or real(*a))
+    texts = {}
+    for n in (1000, 2000):
+        e = bc.explain(*_shapes_of(n))
+        texts[n] = str(e) + e._repr_markdown_()
+        assert e.index.count(" * ") == n - 1 and e.matrix.count("\\odot") == n // 2 - 1
+        assert e.einsum.count(",") == n - 1 and e.warnings == ()
+        assert f"… and {n - ex.SHOWN} more operands' rules" in texts[n]
+    assert len(calls) == 2 * 2  # two distinct shapes, two explanations
+    assert len(texts[2000]) < 2.2 * len(texts[1000])
+
+
+def test_many_operands_still_find_the_first_outer_pair():
+    shapes = [(3, 3)] * 50 + [(3,)] + [(3, 3)] * 50 + [(3, 1)] + [(3,)]
+    e = bc.explain(*shapes)
+    outer = [w for w in e.warnings if w.kind == "accidental-outer-product"]
+    names = [o.name for o in e.operands]
+    assert len(outer) == 1 and outer[0].message.startswith(f"{names[50]}(3,) * {names[101]}(3, 1)")
+
+
+def _first_pair_by_brute_force(plan):
+    """The pairwise search as first written: every pair of operands, in order."""
+    sizes = plan.sizes
+    for p in plan.operands:
+        for q in plan.operands[p.position + 1:]:
+            pc = [lab for lab in p.stretched if sizes.get(lab, 1) > 1 and lab in q.labels]
+            qc = [lab for lab in q.stretched if sizes.get(lab, 1) > 1 and lab in p.labels]
+            if pc and qc and (set(pc) & set(p.new) or set(qc) & set(q.new)) and \
+                    {sizes[lab] for lab in pc} & {sizes[lab] for lab in qc}:
+                return p.name, q.name
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 8).flatmap(lambda n: mutually_broadcastable_shapes(
+    num_shapes=n, min_dims=0, max_dims=3, min_side=1, max_side=3)))
+def test_outer_product_search_equals_brute_force(data):
+    e = bc.explain(*data.input_shapes)
+    outer = [w for w in e.warnings if w.kind == "accidental-outer-product"]
+    want = _first_pair_by_brute_force(e.plan)
+    if want is None:
+        assert not outer
+    else:
+        p, q = (o for o in e.operands if o.name in want)
+        assert outer and outer[0].message.startswith(f"{p.name}{format_shape(p.shape)} * {q.name}")

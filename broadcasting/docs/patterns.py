@@ -69,9 +69,9 @@ PATTERNS = (
     Pattern("zero-size-axes", "Zero-size axes: (0, 1) × (3,)", ((0, 1), (3,)), "*",
             ("X", "v", "Y"), "An empty batch (zero rows): the size-1 axis still stretches to 3, "
             "and the result has shape (0, 3) — no elements, but a well-defined shape."),
-    Pattern("vector-matmul-matrix", "Vector @ matrix: x @ W with a 1-D x", ((2,), (2, 3)), "@",
-            ("x", "W", "h"), "The notebook's `h = x @ W`: the 2 entries of `x` are paired with "
-            "the 2 rows of `W` and summed, leaving one entry of `h` per column of `W`."),
+    Pattern("vector-matmul-matrix", "Vector @ matrix: x @ W with a 1-D x (h = Wᵀx)", ((2,), (2, 3)), "@",
+            ("x", "W", "h"), "The notebook's `h = x @ W`: a 1-D `x` acts as a row on the left "
+            "(hᵀ = xᵀW); written with columns, as every matrix form here is, h = Wᵀx."),
     Pattern("batched-matmul", "Batched matmul", ((5, 2, 3), (3, 4)), "@", ("A", "B", "C"),
             "A batch of matrices times one matrix: the batch axis of B is new, so its gradient "
             "sums over the batch."),

@@ -19,13 +19,20 @@ def adjoint_einsums(plan: BroadcastPlan) -> tuple[str, ...]:
     >>> adjoint_einsums(make_plan(((2,), (2, 3)), op="@"))
     ('j,ij->i', 'j,i->ij')
     """
+    return tuple(adjoint_einsum(plan, k) for k in range(len(plan.operands)))
+
+
+def adjoint_einsum(plan: BroadcastPlan, k: int) -> str:
+    """The gradient einsum of operand ``k`` (one of :func:`adjoint_einsums`).
+
+    >>> from broadcasting.plan import make_plan
+    >>> adjoint_einsum(make_plan(((3,), (2, 3))), 1)
+    'ij,j->ij'
+    """
+    o = plan.operands[k]
     grad = "".join(plan.result_labels)
-    out = []
-    for o in plan.operands:
-        target = "".join(o.labels)
-        if plan.is_product:
-            others = ["".join(p.labels) for p in plan.operands if p is not o]
-            out.append(",".join([grad] + others) + "->" + target)
-        else:
-            out.append(grad + "->" + target)
-    return tuple(out)
+    target = "".join(o.labels)
+    if plan.is_product:
+        others = ["".join(p.labels) for p in plan.operands if p is not o]
+        return ",".join([grad] + others) + "->" + target
+    return grad + "->" + target

@@ -93,22 +93,31 @@ def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
     >>> backward_formulas(make_plan(((3,), (2, 3))))
     ('dL/da[j] = Σ_i dL/dC[i,j] * B[i,j]', 'dL/dB[i,j] = dL/dC[i,j] * a[j]')
     """
-    out = []
+    return tuple(backward_formula(plan, k) for k in range(len(plan.operands)))
+
+
+def backward_formula(plan: BroadcastPlan, k: int) -> str:
+    """The gradient of operand ``k`` as an index formula (one of :func:`backward_formulas`).
+
+    >>> from broadcasting.plan import make_plan
+    >>> backward_formula(make_plan(((2, 1), (3,)), op="+"), 0)
+    'dL/dA[i] = Σ_j dL/dC[i,j]   (kept as A[i,0])'
+    """
+    o = plan.operands[k]
     grad = text_term(f"dL/d{plan.result_name}", plan.result_labels)
-    for o in plan.operands:
-        others_labels = [lab for p in plan.operands if p is not o for lab in p.labels]
-        seen = plan.result_labels + (tuple(others_labels) if plan.is_product else ())
-        summed = sorted(set(seen) - set(o.labels), key=seen.index)
-        total = "".join(f"Σ_{s} " for s in summed)
-        lhs = text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
-        if plan.is_product:
-            others = [text_term(p.name, subscripts(p)) for p in plan.operands if p is not o]
-            factors = " * ".join([grad] + others)
-        elif plan.op in ("+", "-"):
-            sign = "-" if plan.op == "-" and o.position > 0 else ""
-            factors = sign + grad
-        else:
-            factors = f"{grad} * ∂{plan.result_name}/∂{o.name}"
-        note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(subscripts(o))}])"
-        out.append(f"{lhs} = {total}{factors}{note}")
-    return tuple(out)
+    seen = list(plan.result_labels)
+    if plan.is_product:
+        seen += [lab for p in plan.operands if p is not o for lab in p.labels]
+    summed = [lab for lab in dict.fromkeys(seen) if lab not in o.labels]
+    total = "".join(f"Σ_{s} " for s in summed)
+    lhs = text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
+    if plan.is_product:
+        others = [text_term(p.name, subscripts(p)) for p in plan.operands if p is not o]
+        factors = " * ".join([grad] + others)
+    elif plan.op in ("+", "-"):
+        sign = "-" if plan.op == "-" and o.position > 0 else ""
+        factors = sign + grad
+    else:
+        factors = f"{grad} * ∂{plan.result_name}/∂{o.name}"
+    note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(subscripts(o))}])"
+    return f"{lhs} = {total}{factors}{note}"
