@@ -31,7 +31,7 @@ from functools import cached_property
 
 from ..trace import BINOPS, COMPARES, char_col
 
-__all__ = ["SourceIndex", "Alignment", "REDUCTIONS", "AXIS_MAKERS"]
+__all__ = ["SourceIndex", "Alignment", "REDUCTIONS", "AXIS_MAKERS", "unknown_axes"]
 
 
 class Alignment(str, Enum):
@@ -71,18 +71,23 @@ _MAX_DEPTH = 4
 class SourceIndex:
     """The parsed program, indexed by operator-site position (as the tracer reports it)."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, runtime_axes=None):
         self.source = source
+        #: (line, byte col) of a reduction call -> the :class:`ReducedAxes` it ran with
+        self.runtime_axes = runtime_axes or {}
         self.lines = source.splitlines()
         self.tree = ast.parse(source)
         self.parents: dict[ast.AST, ast.AST] = {}
         self._sites: dict[tuple, ast.AST] = {}
+        self._spans: dict[tuple, ast.AST] = {}
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
             op = _op_of(node)
             if op is not None:
                 self._sites.setdefault(self._span(node) + (op,), node)
+            if op is not None or isinstance(node, ast.Call):
+                self._spans.setdefault(self._span(node), node)
 
     def __repr__(self) -> str:
         return f"<SourceIndex: {len(self.lines)} lines, {len(self._sites)} operator sites>"
@@ -97,6 +102,11 @@ class SourceIndex:
     def node_at(self, line: int, col: int, end_line: int, end_col: int, op: str):
         """The BinOp/Compare/AugAssign node the tracer reported at this (1-based) span."""
         return self._sites.get((line, col, end_line, end_col, op))
+
+    def node_spanning(self, line: int, col: int, end_line: int, end_col: int):
+        """The operator or call node with exactly this (1-based, character) span, or None:
+        where a running frame is (``co_positions``), for ``strict`` and the pytest plugin."""
+        return self._spans.get((line, col, end_line, end_col))
 
     @staticmethod
     def operands(node) -> tuple:
@@ -132,6 +142,30 @@ class SourceIndex:
         calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line
                  and _same_function(_call_name(n), name) and len(self.operands(n)) == 2]
         return min(calls, key=lambda n: n.col_offset, default=None)
+
+    def call_named(self, line: int, name: str):
+        """The first call on ``line`` to ``name`` whatever its arguments (``x.expand(-1, 4, 4)``);
+        else the first call on the line with two or more arguments (``criterion(pred, y)``
+        for a loss module), or None."""
+        calls = sorted((n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                        and n.lineno == line), key=lambda n: n.col_offset)
+        named = [n for n in calls if _same_function(_call_name(n), name)]
+        paired = [n for n in calls if len(n.args) + len(n.keywords) >= 2]
+        return (named or paired or [None])[0]
+
+    def comes_from(self, expr, names: frozenset, depth: int = 0) -> bool:
+        """Whether ``expr`` is (an element-wise function of) a call to one of ``names``,
+        directly or through a variable: ``logp = dist.log_prob(a)`` … ``logp - old``."""
+        if depth > _MAX_DEPTH:
+            return False
+        for e in _sources(expr):
+            if isinstance(e, ast.Call) and _call_name(e) in names:
+                return True
+            if isinstance(e, (ast.Name, ast.Attribute)):
+                value = self._assigned_value(e)
+                if value is not None and self.comes_from(value, names, depth + 1):
+                    return True
+        return False
 
     def call_col(self, line: int, name: str) -> int:
         """The 1-based column of the call to ``name`` on ``line`` (of the line's first call,
@@ -219,6 +253,8 @@ class SourceIndex:
             if reduced is not None:
                 if labels_only and _call_name(expr) not in ("argmax", "argmin"):
                     return None
+                if reduced == "unknown":
+                    return self._runtime_verdict(expr, rank)
                 return _verdict(reduced, rank)
             inner = self._function_returns(expr)
             return self._first((self.reduction_alignment(r, rank, depth + 1, labels_only)
@@ -232,6 +268,14 @@ class SourceIndex:
         if isinstance(expr, ast.Subscript):
             return _index_alignment(expr)
         return None
+
+    def _runtime_verdict(self, call: ast.Call, rank: int) -> Alignment | None:
+        """The verdict for a reduction whose axis is not a literal (``x.sum(dim=dim)``), from
+        the axes the traced run passed to it (recorded by the call recorders), for the runs
+        whose result had the operand's rank."""
+        runs = self.runtime_axes.get((call.lineno, call.col_offset), ())
+        return self._first(Alignment.ALIGNED if r.keepdims else _verdict(r.axes, rank)
+                           for r in runs if r.keepdims or r.ndim - len(r.axes) == rank)
 
     @staticmethod
     def _first(verdicts) -> Alignment | None:
@@ -420,6 +464,16 @@ def _reduced_axes(call: ast.Call) -> tuple[int, ...] | str | None:
         return "keepdims" if not (isinstance(keep, ast.Constant) and keep.value is False) else \
             _axes_of(call, name)
     return _axes_of(call, name)
+
+
+def unknown_axes(tree) -> bool:
+    """Whether a program has a reduction whose axis is not a literal (``x.sum(dim=dim)``):
+    only then are reductions recorded at run time.
+
+    >>> unknown_axes(ast.parse("y = x.sum(axis=ax)")), unknown_axes(ast.parse("y = x.sum(axis=1)"))
+    (True, False)
+    """
+    return any(isinstance(n, ast.Call) and _reduced_axes(n) == "unknown" for n in ast.walk(tree))
 
 
 def _axes_of(call: ast.Call, name: str):
