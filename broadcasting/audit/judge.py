@@ -39,7 +39,7 @@ from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
 from .source import Alignment, SourceIndex, unknown_axes
 from .torch_ops import LOSSES
 
-__all__ = ["audit_sites", "audit_source", "audit_program", "judge_call"]
+__all__ = ["audit_sites", "audit_source", "audit_program", "judge_call", "judge_at"]
 
 @dataclass(frozen=True)
 class _Context:
@@ -330,6 +330,17 @@ def judge_call(ctx: _Context, name: str, shapes, role: str = "operands") -> Audi
     if name in LOSSES and len(shapes) == 2:
         return _silence(ctx, _judge_loss(ctx, name, shapes))
     return _judge(ctx, shapes) if len(shapes) == 2 else _judge_many(ctx, CallRecordLike(name, tuple(shapes)))
+
+
+def judge_at(index: SourceIndex | None, node, name: str, op: str | None, shapes,
+             line: int, col: int) -> AuditFinding | None:
+    """The audit's finding for a torch call caught where it runs (``strict("outer")``, the
+    pytest plugin): ``node`` is the program's expression there (None when unknown); an
+    operator site shows its symbol, a call its function's name."""
+    symbol = op or ("-" if name in LOSSES else "*")
+    shown = symbol if node is not None and not hasattr(node, "func") and op else name
+    site = _CallSite(symbol, shown, line, line, line, col)
+    return judge_call(_Context(site, index if node is not None else None, node), name, shapes)
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,9 @@ def call_position(frame) -> tuple[int, int, int, int] | None:
     if found is None:
         positions = list(frame.f_code.co_positions())
         k = frame.f_lasti // 2
-        found = _POSITIONS[key] = positions[k] if 0 <= k < len(positions) else (None,) * 4
-    return None if found[0] is None or found[2] is None else found
+        line, end_line, col, end_col = positions[k] if 0 <= k < len(positions) else (None,) * 4
+        found = _POSITIONS[key] = (line, col, end_line, end_col)
+    return None if None in found else found
 
 
 @dataclass

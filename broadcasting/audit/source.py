@@ -282,6 +282,12 @@ class SourceIndex:
         found = set(verdicts)
         return next((v for v in (Alignment.MISALIGNED, Alignment.ALIGNED) if v in found), None)
 
+    def scope_name(self, node) -> str:
+        """The name of the function a node is in (``'<module>'`` at top level), as a code
+        object names it."""
+        scope = self._scope_of(self.parents.get(node))
+        return "<lambda>" if isinstance(scope, ast.Lambda) else getattr(scope, "name", "<module>")
+
     def _scope_of(self, node):
         while node is not None and not isinstance(node, _SCOPES):
             node = self.parents.get(node)
