@@ -50,7 +50,8 @@ class _Context:
     node: object
 
     def operand_node(self, k: int):
-        return None if self.node is None else self.index.operands(self.node)[k]
+        sides = () if self.node is None else self.index.operands(self.node)
+        return sides[k] if k < len(sides) else None
 
     @property
     def explicit(self) -> bool:
@@ -73,7 +74,7 @@ def _shapes_of(execution) -> tuple[tuple[int, ...], ...] | None:
 def _names(ctx: _Context, shapes) -> tuple[str, str] | None:
     """Operand names for messages: the program's own for plain (dotted) names, a letter
     otherwise (``x.sum(axis=1)[i]`` would read badly in an index formula)."""
-    if ctx.node is None:
+    if ctx.node is None or len(ctx.index.operands(ctx.node)) != len(shapes):
         return None
     letters = default_names(shapes, max(len(s) for s in shapes))
     names = tuple(ctx.index.name_of(side) or letters[k]
@@ -310,7 +311,8 @@ def _call_findings(records, index) -> list[AuditFinding]:
         site = _CallSite(op, rec.name, rec.line, rec.line, rec.line, col)
         plain = rec.role == "operands" and rec.name not in LOSSES
         node = None if index is None else (
-            index.call_at(rec.line, rec.name) if plain else index.call_named(rec.line, rec.name))
+            index.call_at(rec.line, rec.name) if plain else
+            index.call_named(rec.line, rec.name, fallback=rec.name in LOSSES))
         found = judge_call(_Context(site, index, node), rec.name, rec.shapes, rec.role)
         if found is not None:
             out.append(found)
@@ -333,14 +335,15 @@ def judge_call(ctx: _Context, name: str, shapes, role: str = "operands") -> Audi
 
 
 def judge_at(index: SourceIndex | None, node, name: str, op: str | None, shapes,
-             line: int, col: int) -> AuditFinding | None:
+             line: int, col: int, role: str = "operands") -> AuditFinding | None:
     """The audit's finding for a torch call caught where it runs (``strict("outer")``, the
     pytest plugin): ``node`` is the program's expression there (None when unknown); an
     operator site shows its symbol, a call its function's name."""
     symbol = op or ("-" if name in LOSSES else "*")
     shown = symbol if node is not None and not hasattr(node, "func") and op else name
     site = _CallSite(symbol, shown, line, line, line, col)
-    return judge_call(_Context(site, index if node is not None else None, node), name, shapes)
+    return judge_call(_Context(site, index if node is not None else None, node), name, shapes,
+                      role)
 
 
 @dataclass(frozen=True)

@@ -49,29 +49,36 @@ def program_frame(skip: tuple[str, ...]):
     return frame
 
 
-def judge_here(frame, name: str, op: str | None, shapes) -> LiveFinding | None:
-    """The finding for a checked torch call made at ``frame``'s current instruction."""
-    key = (frame.f_code, frame.f_lasti, name, tuple(shapes))
-    if key not in _VERDICTS:
-        _VERDICTS[key] = _judge(frame, name, op, tuple(shapes))
-    return _VERDICTS[key]
+def judge_here(frame, name: str, op: str | None, shapes,
+               role: str = "operands") -> LiveFinding | None:
+    """The finding for a checked torch call made at ``frame``'s current instruction
+    (``role="expand"``: an ``expand_as``/``expand``/``broadcast_to`` from and to shape)."""
+    code = frame.f_code  # equal code objects of two files compare equal: key on the file too
+    key = (code, code.co_filename, frame.f_lasti, name, tuple(shapes))
+    if key in _VERDICTS:
+        return _VERDICTS[key]
+    found, used_frame = _judge(frame, name, op, tuple(shapes), role)
+    if not used_frame:  # a verdict read from the frame's variables holds for this call only
+        _VERDICTS[key] = found
+    return found
 
 
-def _judge(frame, name, op, shapes) -> LiveFinding | None:
+def _judge(frame, name, op, shapes, role) -> tuple[LiveFinding | None, bool]:
     filename = frame.f_code.co_filename
     index = _index(filename, frame.f_globals)
     position = call_position(frame)
     line = position[0] if position else frame.f_lineno
-    node = col = None
+    node = col = axes = None
     if index is not None and position is not None:
         span = (position[0], char_col(index.lines, position[0], position[1]) + 1,
                 position[2], char_col(index.lines, position[2], position[3]) + 1)
         node, col = index.node_spanning(*span), span[1]
-        index.runtime_axes = _FrameAxes(index, frame)
-    found = judge_at(index, node, name, op, shapes, line, col or 1)
+        index.runtime_axes = axes = _FrameAxes(index, frame)
+    found = judge_at(index, node, name, op, shapes, line, col or 1, role)
     if index is not None:
         index.runtime_axes = {}
-    return None if found is None else LiveFinding(filename, found)
+    used = axes is not None and axes.used
+    return (None if found is None else LiveFinding(filename, found)), used
 
 
 def _index(filename: str, module_globals) -> SourceIndex | None:
@@ -94,6 +101,7 @@ class _FrameAxes:
 
     def __init__(self, index: SourceIndex, frame):
         self.index, self.frame = index, frame
+        self.used = False  # whether a verdict depended on the frame's values
 
     def get(self, position, default=()):
         call = next((n for n in ast.walk(self.index.tree) if isinstance(n, ast.Call)
@@ -111,6 +119,7 @@ class _FrameAxes:
         if axes is None:
             return default
         kept = isinstance(keep, ast.Constant) and keep.value is True
+        self.used = True
         return {ReducedAxes(axes, ndim, kept)}
 
 

@@ -50,7 +50,7 @@ _POSITIONS: dict = {}
 def call_position(frame) -> tuple[int, int, int, int] | None:
     """(line, byte col, end line, end byte col) of the instruction ``frame`` is at (cached per
     code object and instruction)."""
-    key = (frame.f_code, frame.f_lasti)
+    key = (frame.f_code, frame.f_code.co_filename, frame.f_lasti)
     found = _POSITIONS.get(key)
     if found is None:
         positions = list(frame.f_code.co_positions())

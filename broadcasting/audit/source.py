@@ -143,29 +143,28 @@ class SourceIndex:
                  and _same_function(_call_name(n), name) and len(self.operands(n)) == 2]
         return min(calls, key=lambda n: n.col_offset, default=None)
 
-    def call_named(self, line: int, name: str):
+    def call_named(self, line: int, name: str, fallback: bool = True):
         """The first call on ``line`` to ``name`` whatever its arguments (``x.expand(-1, 4, 4)``);
         else the first call on the line with two or more arguments (``criterion(pred, y)``
         for a loss module), or None."""
         calls = sorted((n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
                         and n.lineno == line), key=lambda n: n.col_offset)
         named = [n for n in calls if _same_function(_call_name(n), name)]
-        paired = [n for n in calls if len(n.args) + len(n.keywords) >= 2]
+        paired = [n for n in calls if len(n.args) + len(n.keywords) >= 2 and fallback]
         return (named or paired or [None])[0]
 
     def comes_from(self, expr, names: frozenset, depth: int = 0) -> bool:
-        """Whether ``expr`` is (an element-wise function of) a call to one of ``names``,
-        directly or through a variable: ``logp = dist.log_prob(a)`` … ``logp - old``."""
-        if depth > _MAX_DEPTH:
+        """Whether ``expr`` is a call to one of ``names`` (negated or not), directly or
+        through a variable: ``logp = dist.log_prob(a)`` … ``logp - old``; not what is
+        computed from it (``ratio = exp(logp - old)``)."""
+        while isinstance(expr, ast.UnaryOp):
+            expr = expr.operand
+        if isinstance(expr, ast.Call):
+            return _call_name(expr) in names
+        if depth > _MAX_DEPTH or not isinstance(expr, (ast.Name, ast.Attribute)):
             return False
-        for e in _sources(expr):
-            if isinstance(e, ast.Call) and _call_name(e) in names:
-                return True
-            if isinstance(e, (ast.Name, ast.Attribute)):
-                value = self._assigned_value(e)
-                if value is not None and self.comes_from(value, names, depth + 1):
-                    return True
-        return False
+        value = self._assigned_value(expr)
+        return value is not None and self.comes_from(value, names, depth + 1)
 
     def call_col(self, line: int, name: str) -> int:
         """The 1-based column of the call to ``name`` on ``line`` (of the line's first call,

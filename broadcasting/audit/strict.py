@@ -71,7 +71,7 @@ from functools import lru_cache
 
 from ..errors import UsageError
 from ..shapes import BroadcastError, format_shape
-from .torch_ops import CHECKED, LOSSES, checked_functions, tensor_shapes
+from .torch_ops import CHECKED, LOSSES, checked_functions, recorded_functions, tensor_shapes
 
 __all__ = ["strict", "BroadcastWarning", "CHECKED", "LOSSES", "MODES", "LEVELS", "collecting"]
 
@@ -109,6 +109,11 @@ def _message(name: str, op: str | None, shapes) -> tuple[str, object] | None:
     return text, e
 
 
+def _torch():
+    import torch
+    return torch
+
+
 def _rank_message(name: str, op: str | None, shapes) -> tuple[str, object] | None:
     """For ``strict("rank")``: the message when the operands' ranks differ, else None."""
     from ..explain import explain
@@ -126,15 +131,25 @@ def _rank_message(name: str, op: str | None, shapes) -> tuple[str, object] | Non
             f"{e.copies}; write the new axes ({fixes}) or use strict('outer')", e)
 
 
-def _outer_message(name: str, op: str | None, shapes):
+def _outer_message(name: str, op: str | None, shapes, role: str = "operands"):
     """For ``strict("outer")``: the audit's warning at the program's line, else None."""
     import torch
     from .live import judge_here, program_frame
     frame = program_frame((os.path.dirname(torch.__file__), contextlib.__file__))
-    found = None if frame is None else judge_here(frame, name, op, shapes)
+    found = None if frame is None else judge_here(frame, name, op, shapes, role)
     if found is None or not found.finding.is_warning:
         return None
     return found, frame
+
+
+def _warn_at_program(text: str) -> None:
+    """A :class:`BroadcastWarning` at the program's line (the nearest frame outside torch)."""
+    from .live import program_frame
+    frame = program_frame((os.path.dirname(_torch().__file__), contextlib.__file__))
+    if frame is None:
+        warnings.warn(text, BroadcastWarning, stacklevel=2)
+    else:
+        warnings.warn_explicit(text, BroadcastWarning, frame.f_code.co_filename, frame.f_lineno)
 
 
 @lru_cache(maxsize=1)
@@ -165,7 +180,23 @@ def _mode_class():
             stack = _active()
             if entry is not None and self.mode != "off" and stack and stack[-1] is self:
                 self._check(entry, args, kwargs)
+            elif self.level == "outer" and self.mode != "off" and stack and stack[-1] is self:
+                return self._expansion(func, args, kwargs)
             return func(*args, **kwargs)
+
+        def _expansion(self, func, args, kwargs):
+            """``expand_as``/``expand``/``broadcast_to`` judged as the audit does; and
+            ``broadcast_tensors`` (distributions): an accidental outer product only."""
+            out = func(*args, **kwargs)
+            kind, name = recorded_functions().get(func, (None, None))
+            if kind == "expand" and hasattr(args[0], "shape") and \
+                    tuple(args[0].shape) != tuple(out.shape):
+                self._outer((name, None), (tuple(args[0].shape), tuple(out.shape)), "expand")
+            elif kind == "params":
+                shapes = tensor_shapes(_torch(), name, args, kwargs)
+                if len(set(shapes)) > 1:
+                    self._outer((name, None), shapes, "params")
+            return out
 
         def _check(self, entry, args, kwargs):
             import torch
@@ -178,8 +209,8 @@ def _mode_class():
             if found is not None:
                 self._report(*found)
 
-        def _outer(self, entry, shapes):
-            found = _outer_message(entry[0], entry[1], shapes)
+        def _outer(self, entry, shapes, role="operands"):
+            found = _outer_message(entry[0], entry[1], shapes, role)
             if found is None:
                 return
             live, frame = found
@@ -187,15 +218,14 @@ def _mode_class():
                 self.sink.append(live)
                 return
             if self.mode == "warn":
-                warnings.warn_explicit(str(live), BroadcastWarning, live.filename,
-                                       live.finding.line)
+                _warn_at_program(str(live))
                 return
             from ..explain import explain
             self._report(str(live), explain(*shapes, op=entry[1] or "*"))
 
         def _report(self, text, explanation):
             if self.mode == "warn":
-                warnings.warn(text, BroadcastWarning, stacklevel=5)
+                _warn_at_program(text)
                 return
             err = BroadcastError(text)
             err.explanation = explanation

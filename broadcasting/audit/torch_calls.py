@@ -55,7 +55,7 @@ class TorchCalls:
         """A reduction or an expansion: call it, and record what the judge needs."""
         kind, name = entry
         out = func(*args, **kwargs)
-        if kind == "reduce" and not self.reductions:
+        if kind == "params" or (kind == "reduce" and not self.reductions):
             return out
         frame = _caller_in(self.filename, torch_dir, depth=3)
         if frame is None or not args or not hasattr(args[0], "shape"):

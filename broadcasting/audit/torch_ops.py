@@ -102,11 +102,14 @@ def tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
 @lru_cache(maxsize=1)
 def recorded_functions() -> dict:
     """The torch callables the audit records without judging their operands: reductions
-    (``'reduce'``: the axes they ran with) and expansions (``'expand'``: from what to what
-    shape), mapped to ``(kind, name)``."""
+    (``'reduce'``: the axes they ran with), expansions (``'expand'``: from what to what
+    shape) and ``broadcast_tensors`` (``'params'``: what library code such as
+    ``torch.distributions`` broadcasts; judged by ``strict("outer")`` only), mapped to
+    ``(kind, name)``."""
     import torch
     table = {}
-    for kind, names in (("reduce", REDUCTIONS), ("expand", EXPANSIONS)):
+    for kind, names in (("reduce", REDUCTIONS), ("expand", EXPANSIONS),
+                        ("params", ("broadcast_tensors",))):
         for name in names:
             for owner in (torch, torch.Tensor, torch._C.TensorBase):
                 fn = getattr(owner, name, None)
