@@ -12,6 +12,13 @@ products) is ``'info'``. Two kinds are ``'warning'``:
   aligned with, and the program made it by a reduction over a non-leading axis without
   keepdims (``x / x.sum(axis=1)`` with ``x`` square): right-alignment puts it on the wrong axis.
 
+Calls are judged as well (see ``cli_help.AUDIT``): ``loss-shape-mismatch`` (a loss's input
+and target of different shapes; a per-dimension log-prob never summed against a column),
+distributions' values and parameters, ``expand_as``/``expand``/``broadcast_to`` of a
+misaligned reduction (``ambiguous-alignment``), and ``misaligned-rank-promotion`` (a
+``(B, 1, L, S)`` mask on ``(B, Hkv, G, L, S)`` scores). A reduction whose axis is a value
+(``e.sum(dim=dim)``) is judged by the axes the run passed (recorded at run time).
+
 A ``# broadcasting: ok`` comment on the site's line turns its warnings into info.
 
 >>> import numpy as np
