@@ -16,4 +16,5 @@ l3 = F.l1_loss(torch.randn(16, 1), torch.randn(16, 4))  # BUG
 l4 = nn.SmoothL1Loss()(torch.randn(16, 4), torch.randn(1, 4))  # BUG
 l5 = F.huber_loss(torch.randn(32, 1), torch.randn(32))  # BUG
 l6 = nn.L1Loss()(torch.randn(20, 1), torch.randn(20))  # BUG
-print(loss.item(), l2.item(), l3.item(), l4.item(), l5.item(), l6.item())
+total = loss + l2 + l3 + l4 + l5 + l6
+print(total.item())
