@@ -153,3 +153,30 @@ def test_misaligned_rank_promotion(mask, warned):
 def test_rank_promotion_of_ordinary_operands_is_info(low):
     src = f"import torch\nx = torch.zeros(3, 3, 5, 5) + {low}\n"
     assert _warned(src) == []
+
+
+MASKED = ("import torch\n"
+          "scores = torch.randn(4, 4, 2, 5, 5)\n"
+          "mask = torch.ones(4, 1, 5, 5, dtype=torch.bool)\n"
+          "s = scores.masked_fill(~mask, float('-inf'))\n"
+          "t = torch.where(mask, scores, float('-inf'))\n"
+          "pad = torch.ones(4, 5, dtype=torch.bool)\n"
+          "ok = scores.masked_fill(~pad[:, None, None, None, :], float('-inf'))\n"
+          "causal = torch.triu(torch.ones(5, 5, dtype=torch.bool), 1)\n"
+          "c = torch.randn(4, 4, 5, 5).masked_fill(causal, 0.0)\n")
+
+
+def test_masked_fill_and_where_with_a_mask_of_another_rank():
+    assert _warned(MASKED) == [(4, "misaligned-rank-promotion"), (5, "misaligned-rank-promotion")]
+
+
+def test_strict_outer_judges_masked_fill_as_the_audit_does(tmp_path):
+    import warnings
+    from broadcasting.audit.strict import BroadcastWarning, strict
+    path = tmp_path / "masked.py"
+    path.write_text(MASKED)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with strict("outer", mode="warn"):
+            exec(compile(MASKED, str(path), "exec"), {})
+    assert sorted(w.lineno for w in caught if w.category is BroadcastWarning) == [4, 5]

@@ -35,7 +35,10 @@ lt le gt ge`` (and ``greater``, ``less``… aliases), ``logical_and/or/xor``,
 multi-operand ``where addcmul addcdiv``, and the element-wise losses of
 ``torch.nn.functional`` (:data:`LOSSES`: input against target, where torch itself only warns).
 Not checked: ``@``/``matmul`` (its batch broadcasting
-is part of its definition), indexing, reductions, ``masked_fill`` and in-place copies.
+is part of its definition), indexing, reductions, ``masked_fill`` and in-place copies; level
+``"outer"`` also judges ``masked_fill`` (the mask against the tensor), ``expand_as``/``expand``/
+``broadcast_to`` and ``broadcast_tensors`` (the parameters of ``torch.distributions``) as the
+audit does.
 
 torch is imported when a block is entered, never before.
 
@@ -192,10 +195,11 @@ def _mode_class():
             if kind == "expand" and hasattr(args[0], "shape") and \
                     tuple(args[0].shape) != tuple(out.shape):
                 self._outer((name, None), (tuple(args[0].shape), tuple(out.shape)), "expand")
-            elif kind == "params":
-                shapes = tensor_shapes(_torch(), name, args, kwargs)
+            elif kind in ("params", "mask"):
+                shapes = tensor_shapes(_torch(), name, args[:2] if kind == "mask" else args,
+                                       {} if kind == "mask" else kwargs)
                 if len(set(shapes)) > 1:
-                    self._outer((name, None), shapes, "params")
+                    self._outer((name, None), shapes, "params" if kind == "params" else "operands")
             return out
 
         def _check(self, entry, args, kwargs):

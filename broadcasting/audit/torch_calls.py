@@ -63,6 +63,10 @@ class TorchCalls:
         if kind == "reduce":
             dim, keep = reduction_axis(name, args, kwargs)
             self.axes.add(frame, dim, args[0].dim(), keep)
+        elif kind == "mask":
+            shapes = tensor_shapes(_torch(), name, args[:2], {})
+            if len(set(shapes)) > 1:
+                self.record(frame, (name, None), shapes)
         elif tuple(args[0].shape) != tuple(out.shape):
             key = CallRecord(frame.f_lineno, name, None, (tuple(args[0].shape), tuple(out.shape)),
                              "expand")
@@ -71,6 +75,11 @@ class TorchCalls:
 
     def __repr__(self) -> str:
         return f"<TorchCalls in {self.filename}: {len(self.records)} broadcasting calls>"
+
+
+def _torch():
+    import torch
+    return torch
 
 
 def _caller_in(filename: str, torch_dir: str, depth: int = 2):

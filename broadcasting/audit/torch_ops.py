@@ -15,7 +15,7 @@ from ..ops import OPERATORS
 from .calls import imports_module
 from .source import REDUCTIONS
 
-__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "EXPANSIONS", "imports_torch",
+__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "EXPANSIONS", "MASKED", "imports_torch",
            "calls_checked", "checked_functions", "tensor_shapes", "recorded_functions",
            "reduction_axis"]
 
@@ -34,6 +34,8 @@ DUNDERS = {name: o.symbol for o in OPERATORS for name in o.dunders}
 
 #: calls that broadcast one array to a shape explicitly: judged by where the array came from
 EXPANSIONS = ("expand_as", "expand", "broadcast_to")
+#: calls that broadcast a mask onto a tensor (judged as ``tensor * mask``; not by strict "all")
+MASKED = ("masked_fill",)
 
 
 def imports_torch(tree) -> bool:
@@ -54,7 +56,7 @@ def calls_checked(tree) -> bool:
     >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
     (True, False)
     """
-    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES | set(EXPANSIONS)
+    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES | set(EXPANSIONS) | set(MASKED)
     for node in ast.walk(tree):
         name = node.attr if isinstance(node, ast.Attribute) else (
             node.id if isinstance(node, ast.Name) else None)
@@ -103,13 +105,13 @@ def tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
 def recorded_functions() -> dict:
     """The torch callables the audit records without judging their operands: reductions
     (``'reduce'``: the axes they ran with), expansions (``'expand'``: from what to what
-    shape) and ``broadcast_tensors`` (``'params'``: what library code such as
+    shape), masked fills (``'mask'``: the tensor and its mask) and ``broadcast_tensors`` (``'params'``: what library code such as
     ``torch.distributions`` broadcasts; judged by ``strict("outer")`` only), mapped to
     ``(kind, name)``."""
     import torch
     table = {}
     for kind, names in (("reduce", REDUCTIONS), ("expand", EXPANSIONS),
-                        ("params", ("broadcast_tensors",))):
+                        ("params", ("broadcast_tensors",)), ("mask", MASKED)):
         for name in names:
             for owner in (torch, torch.Tensor, torch._C.TensorBase):
                 fn = getattr(owner, name, None)
