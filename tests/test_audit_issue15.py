@@ -180,3 +180,12 @@ def test_strict_outer_judges_masked_fill_as_the_audit_does(tmp_path):
         with strict("outer", mode="warn"):
             exec(compile(MASKED, str(path), "exec"), {})
     assert sorted(w.lineno for w in caught if w.category is BroadcastWarning) == [4, 5]
+
+
+def test_pairwise_loss_shaped_on_earlier_lines_is_info():
+    src = ("import torch\nimport torch.nn.functional as F\n"
+           "x, y = torch.ones(7), torch.ones(7)\n"
+           "a, b = x[:, None], y[None, :]\n"
+           "l = F.mse_loss(a, b)\n"
+           "m = F.mse_loss(a, torch.ones(7, 4))\n")
+    assert [(f.line, f.severity) for f in audit_source(src, {})] == [(5, "info"), (6, "warning")]

@@ -369,10 +369,11 @@ def _judge_loss(ctx, name, shapes) -> AuditFinding | None:
         e = explain(*shapes, op="-", names=_names(ctx, shapes) or ("input", "target"))
     except BroadcastError:
         return None
-    if ctx.explicit:
-        return _finding(ctx, shapes, "broadcast", INFO, f"{name}: {_describe(e)}: {e.copies}, "
-                        f"made explicit at this call", "ordinary broadcasting")
     outer = next((w for w in e.warnings if w.kind == "accidental-outer-product"), None)
+    if ctx.explicit or (outer is None and _crossed(e)):
+        return _finding(ctx, shapes, "broadcast", INFO, f"{name}: {_describe(e)}: {e.copies}, "
+                        f"made explicit at this call or shaped for it on both sides",
+                        "ordinary broadcasting")
     if outer is not None:
         return _finding(ctx, shapes, outer.kind, WARNING, f"{name}: {outer.message}",
                         outer.suggestion)
@@ -382,6 +383,14 @@ def _judge_loss(ctx, name, shapes) -> AuditFinding | None:
                     "give input and target the same shape (e.g. pred.squeeze(-1), "
                     "target.view_as(pred), or a model output of the target's width); if the "
                     "broadcast is meant, make it explicit (expand_as, [:, None])")
+
+
+def _crossed(e) -> bool:
+    """Each operand stretched along an axis the other has, with no new axes: both sides were
+    shaped for a pairwise comparison (``x[:, None]`` against ``y[None, :]``)."""
+    p, q = e.plan.operands
+    return not (p.new or q.new) and any(lab in q.labels for lab in p.stretched) and \
+        any(lab in p.labels for lab in q.stretched)
 
 
 def _judge_value(ctx, name, shapes) -> AuditFinding | None:

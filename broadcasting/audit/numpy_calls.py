@@ -36,7 +36,7 @@ NUMPY_CHECKED.update(dict.fromkeys(("maximum", "minimum", "fmax", "fmin", "arcta
 
 #: numpy reductions recorded (their axes) when the program passes an axis as a value
 NUMPY_REDUCTIONS = tuple(sorted(REDUCTIONS - {"norm", "vector_norm", "trapz"}))
-_AXIS_THIRD = frozenset({"percentile", "quantile", "nanpercentile", "nanquantile"})
+_AXIS_THIRD = frozenset({"percentile", "quantile", "nanpercentile", "nanquantile", "norm"})
 NUMPY_EXPANSIONS = ("broadcast_to",)
 
 
@@ -107,16 +107,20 @@ class NumpyCalls:
         import numpy
         names = list(NUMPY_CHECKED) + list(NUMPY_EXPANSIONS)
         for name in names + list(NUMPY_REDUCTIONS if self.reductions else ()):
-            fn = getattr(numpy, name, None)
-            if fn is not None:
-                self._saved[name] = fn
-                setattr(numpy, name, _Recorded(self, name, fn))
+            self._replace(numpy, name)
+        if self.reductions:
+            self._replace(numpy.linalg, "norm")
         return self
 
+    def _replace(self, module, name: str) -> None:
+        fn = getattr(module, name, None)
+        if fn is not None:
+            self._saved[(module, name)] = fn
+            setattr(module, name, _Recorded(self, name, fn))
+
     def __exit__(self, *exc):
-        import numpy
-        for name, fn in self._saved.items():
-            setattr(numpy, name, fn)
+        for (module, name), fn in self._saved.items():
+            setattr(module, name, fn)
         self._saved.clear()
         return False
 
