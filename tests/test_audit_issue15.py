@@ -129,7 +129,8 @@ def test_unsummed_log_prob_against_a_column():
            "dist = Normal(torch.zeros(8, 3), torch.ones(3))\n"
            "logp = dist.log_prob(torch.zeros(8, 3))\n"
            "ratio = torch.exp(logp - torch.zeros(8, 1))\n"
-           "fine = torch.exp(logp.sum(-1, keepdim=True) - torch.zeros(8, 1))\n")
+           "fine = torch.exp(logp.sum(-1, keepdim=True) - torch.zeros(8, 1))\n"
+           "masked = (logp * torch.ones(8, 1)).sum(-1)\n")
     [f] = [f for f in audit_source(src, {}) if f.is_warning]
     assert (f.line, f.kind) == (5, "loss-shape-mismatch")
     assert ".sum(-1, keepdim=True)" in f.suggestion

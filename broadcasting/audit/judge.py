@@ -161,7 +161,10 @@ def _interior_slot(shape) -> bool:
 
 def _unsummed_log_prob(ctx, shapes, e) -> AuditFinding | None:
     """A per-dimension log-prob (``dist.log_prob(a)`` of shape (B, A), never summed over its
-    last axis) against a (B, 1) column: each sample's log-prob is stretched over A."""
+    last axis) minus a (B, 1) column (a log-ratio, as in PPO): each sample's log-prob is
+    compared per dimension. Products (``logp * mask``) are left alone."""
+    if e.op != "-":
+        return None
     for o in e.plan.operands:
         other = e.plan.operands[1 - o.position]
         node = ctx.operand_node(o.position)
