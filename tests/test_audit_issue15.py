@@ -190,3 +190,15 @@ def test_pairwise_loss_shaped_on_earlier_lines_is_info():
            "l = F.mse_loss(a, b)\n"
            "m = F.mse_loss(a, torch.ones(7, 4))\n")
     assert [(f.line, f.severity) for f in audit_source(src, {})] == [(5, "info"), (6, "warning")]
+
+
+def test_unsummed_log_prob_returned_by_a_method_of_the_program():
+    src = ("import torch\nfrom torch.distributions import Normal\n"
+           "class Policy:\n"
+           "    def evaluate(self, states, actions):\n"
+           "        dist = Normal(states, torch.ones(3))\n"
+           "        action_logprobs = dist.log_prob(actions)\n"
+           "        return action_logprobs, dist.entropy()\n"
+           "logprobs, entropy = Policy().evaluate(torch.zeros(8, 3), torch.zeros(8, 3))\n"
+           "ratios = torch.exp(logprobs - torch.zeros(8, 1).detach())\n")
+    assert _warned(src) == [(9, "loss-shape-mismatch")]

@@ -159,9 +159,13 @@ class SourceIndex:
         computed from it (``ratio = exp(logp - old)``)."""
         while isinstance(expr, ast.UnaryOp):
             expr = expr.operand
+        if depth > _MAX_DEPTH:
+            return False
         if isinstance(expr, ast.Call):
-            return _call_name(expr) in names
-        if depth > _MAX_DEPTH or not isinstance(expr, (ast.Name, ast.Attribute)):
+            name = _call_name(expr)
+            return name in names or any(self.comes_from(r, names, depth + 1)
+                                        for r in self._first_returns(name))
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
             return False
         value = self._assigned_value(expr)
         return value is not None and self.comes_from(value, names, depth + 1)
@@ -320,6 +324,14 @@ class SourceIndex:
     def _functions(self) -> dict[str, ast.AST]:
         return {n.name: n for n in ast.walk(self.tree)
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def _first_returns(self, name: str | None) -> list:
+        """What a function or method of the program called ``name`` returns (the first item
+        of a returned tuple: ``logp, value = policy.evaluate(s, a)``)."""
+        fn = self._functions.get(name)
+        values = [n.value for n in _walk_scope(fn) if isinstance(n, ast.Return)] if fn else []
+        return [v.elts[0] if isinstance(v, ast.Tuple) and v.elts else v
+                for v in values if v is not None]
 
     def _function_returns(self, call: ast.Call) -> list:
         if not isinstance(call.func, ast.Name) or call.func.id not in self._functions:
