@@ -11,8 +11,9 @@ parameters of different shapes broadcasts them, and its ``sample``, ``rsample``,
 raises. Only programs that import torch and mention distributions are recorded.
 
 >>> import ast
->>> uses_distributions(ast.parse("from torch.distributions import Normal")), uses_distributions(ast.parse("import torch"))
-(True, False)
+>>> [uses_distributions(ast.parse(src)) for src in ("from torch.distributions import Normal",
+...     "from torch import distributions as D", "import torch")]
+[True, True, False]
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def uses_distributions(tree) -> bool:
             return True
         if isinstance(node, ast.Attribute) and node.attr == "distributions":
             return True
+        if isinstance(node, ast.alias) and node.name == "distributions":
+            return True  # from torch import distributions
     return False
 
 
