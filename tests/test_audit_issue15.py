@@ -202,3 +202,13 @@ def test_unsummed_log_prob_returned_by_a_method_of_the_program():
            "logprobs, entropy = Policy().evaluate(torch.zeros(8, 3), torch.zeros(8, 3))\n"
            "ratios = torch.exp(logprobs - torch.zeros(8, 1).detach())\n")
     assert _warned(src) == [(9, "loss-shape-mismatch")]
+
+
+@pytest.mark.parametrize("line, warned", [
+    ("r = (new_log_probs - old_logp).exp()", True), ("r = (old_logp - logp).exp()", True),
+    ("r = logp - logp.logsumexp(-1, keepdim=True)", False), ("r = logits - old_logp", False),
+    ("r = logp * old_logp", False)])
+def test_log_probs_by_name_minus_a_column(line, warned):
+    src = ("import torch\nlogp = new_log_probs = -0.5 * torch.randn(8, 3) ** 2\n"
+           "logits, old_logp = torch.randn(8, 3), torch.zeros(8, 1)\n" + line + "\n")
+    assert _warned(src) == ([(4, "loss-shape-mismatch")] if warned else [])

@@ -34,6 +34,7 @@ import ast
 import builtins
 import contextlib
 import os
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -159,6 +160,17 @@ def _interior_slot(shape) -> bool:
     return bool(ones) and any(n > 1 for n in shape[ones[0]:])
 
 
+#: names of log-probabilities (``logp``, ``log_probs``, ``new_logprob``, ``log_pi``)
+_LOG_PROB = re.compile(r"(?:^|_)log_?(?:p|probs?|pi|lik\w*)(?:_|$)", re.IGNORECASE)
+
+
+def _kept(ctx, operand) -> bool:
+    """The operand is a keepdim reduction (``lp.logsumexp(-1, keepdim=True)``): meant."""
+    node = ctx.operand_node(operand.position)
+    return node is not None and ctx.index.reduction_alignment(
+        node, len(operand.shape)) is Alignment.ALIGNED
+
+
 def _unsummed_log_prob(ctx, shapes, e) -> AuditFinding | None:
     """A per-dimension log-prob (``dist.log_prob(a)`` of shape (B, A), never summed over its
     last axis) minus a (B, 1) column (a log-ratio, as in PPO): each sample's log-prob is
@@ -171,7 +183,8 @@ def _unsummed_log_prob(ctx, shapes, e) -> AuditFinding | None:
         if node is None or len(o.shape) < 2 or o.shape[-1] < 2 or \
                 not other.shape or other.shape[-1] != 1:
             continue
-        if ctx.index.comes_from(node, frozenset({"log_prob"})):
+        if (ctx.index.comes_from(node, frozenset({"log_prob"})) or _LOG_PROB.search(
+                (ctx.index.name_of(node) or "").rsplit(".", 1)[-1])) and not _kept(ctx, other):
             text = ctx.index.segment(node)
             message = (f"{_describe(e)}: `{text}` is a log-prob per dimension (last axis "
                        f"{o.shape[-1]}), never summed, against {other.name}"
