@@ -165,10 +165,12 @@ _LOG_PROB = re.compile(r"(?:^|_)log_?(?:p|probs?|pi|lik\w*)(?:_|$)", re.IGNORECA
 
 
 def _kept(ctx, operand) -> bool:
-    """The operand is a keepdim reduction (``lp.logsumexp(-1, keepdim=True)``): meant."""
+    """The operand is a keepdim reduction (``lp.logsumexp(-1, keepdim=True)``) or was given
+    its axes explicitly (``lse = lp.logsumexp(-1)[:, None]``): meant."""
     node = ctx.operand_node(operand.position)
-    return node is not None and ctx.index.reduction_alignment(
-        node, len(operand.shape)) is Alignment.ALIGNED
+    return node is not None and (ctx.index.makes_axes(ctx.index.definition(node)) or
+                                 ctx.index.reduction_alignment(node, len(operand.shape))
+                                 is Alignment.ALIGNED)
 
 
 def _unsummed_log_prob(ctx, shapes, e) -> AuditFinding | None:

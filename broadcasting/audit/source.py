@@ -285,6 +285,13 @@ class SourceIndex:
         found = set(verdicts)
         return next((v for v in (Alignment.MISALIGNED, Alignment.ALIGNED) if v in found), None)
 
+    def definition(self, expr):
+        """The value a (dotted) name was last assigned in its scope, else the expression."""
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            value = self._assigned_value(expr)
+            return expr if value is None else value
+        return expr
+
     def scope_name(self, node) -> str:
         """The name of the function a node is in (``'<module>'`` at top level), as a code
         object names it."""
