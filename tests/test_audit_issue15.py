@@ -213,3 +213,14 @@ def test_log_probs_by_name_minus_a_column(line, warned):
     src = ("import torch\nlogp = new_log_probs = -0.5 * torch.randn(8, 3) ** 2\n"
            "logits, old_logp = torch.randn(8, 3), torch.zeros(8, 1)\n" + line + "\n")
     assert _warned(src) == ([(src.count("\n"), "loss-shape-mismatch")] if warned else [])
+
+
+def test_nested_numpy_method_logs_leave_the_outer_one_working():
+    def f(x, ax):
+        return x.sum(axis=ax)
+    with NumpyMethods(f.__code__.co_filename) as outer:
+        with NumpyMethods(f.__code__.co_filename):
+            f(np.ones((2, 3)), 1)
+        f(np.ones((2, 3)), 0)
+    assert {r.axes for runs in outer.axes.runs.values() for r in runs} == {(0,), (1,)}
+    assert np.ones((2, 3)).sum(axis=1).tolist() == [3.0, 3.0]

@@ -71,6 +71,8 @@ class NumpyMethods:
 
     def __enter__(self):
         module = _methods_module()
+        if _LOG in module.__dict__:  # an audit inside an audited program: the outer one logs
+            return self
         copies = {}
         for name in METHODS:
             fn = getattr(module, name, None)
@@ -86,6 +88,8 @@ class NumpyMethods:
 
     def __exit__(self, *exc):
         module = _methods_module()
+        if not self._saved:
+            return False
         for name, code in self._saved.items():
             getattr(module, name).__code__ = code
         self._saved.clear()
