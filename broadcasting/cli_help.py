@@ -53,12 +53,28 @@ Warnings (probable bugs):
                             targets; not when the site makes the axes explicit (x[:, None],
                             np.newaxis, unsqueeze, reshape, expand_dims, einops)
   ambiguous-alignment       a reduction over a non-leading axis without keepdims broadcast
-                            back against a square array: x / x.sum(axis=1)
-Besides operators, torch function calls made by the program are checked the same way
+                            back against a square array: x / x.sum(axis=1); also when the axis
+                            is a parameter (def softmax(x, dim): ... e.sum(dim=dim)): the axis
+                            the run passed decides; and spelled out: z - mu.expand_as(z)
+                            (expand, broadcast_to) with mu = z.mean(-1)
+  loss-shape-mismatch       a loss whose input and target differ in shape
+                            (F.mse_loss((128,1), (128,6)), nn.MSELoss()((1,18), (8,18)), l1,
+                            smooth_l1, huber, bce...), unless the call makes the axes explicit
+                            (a pairwise loss mse_loss(x[:, None], y[None, :])); a log-prob per
+                            dimension (B, A) never summed, against a (B, 1) column
+  misaligned-rank-promotion a lower-rank operand made for another rank, e.g. a (B, 1, L, S)
+                            mask added to (B, Hkv, G, L, S) scores: rank promotion aligns its
+                            axis 0 (B) with axis 1 (Hkv) when the sizes agree
+Besides operators, function calls made by the program are checked the same way: torch
 (torch.add, x.sub(y), torch.where, F.mse_loss, loss modules such as nn.MSELoss(): "op" is
-then the function's name).
+then the function's name), numpy (np.subtract, np.where, np.broadcast_to) and
+torch.distributions: Normal(loc (N, 1)).log_prob(y (N,)) -> (N, N) is judged at the call the
+program made (log_prob, cdf, icdf against the batch shape; parameters of different shapes,
+which sample, rsample and entropy then carry).
 Everything else (bias rows, scalars, keepdims reductions, explicit outer products, batch
 broadcasting in @) is info. A `# broadcasting: ok` comment on a line silences its warnings.
+Out of scope: a padding mask built on the wrong axis with explicit unsqueezes has the same
+shapes as the right one; no audit based on shapes can tell them apart.
 
 The text output groups findings by line and puts a caret under each operator; scalar
 broadcasts are shown with --all. --json prints
@@ -71,6 +87,18 @@ exit status:
      exception is reported on stderr (one line) and the findings of the part that ran are
      printed as usual
   2  bad input (missing file, syntax error)
+
+In code, `with bc.strict(level):` checks torch operations as they run (mode="raise" or
+"warn"). Which level to choose:
+  outer  only what this audit warns about, judged from the source at the running line:
+         every ordinary idiom passes. For real code and test suites.
+  rank   no implicit rank promotion (b[None, :] must be written), size-1 axes may stretch,
+         as JAX's jax_numpy_rank_promotion="raise".
+  all    (the default of bc.strict()) any two different shapes: for broadcast-free code.
+In a test suite (pytest plugin, installed with the package):
+  pytest --broadcasting=audit          the findings of each test (file:line, shapes, fix) in
+                                       the summary; the run fails on a warning (torch only)
+  pytest --broadcasting=strict-outer   every test inside bc.strict("outer")
 
 examples:
   broadcasting audit train.py

@@ -13,6 +13,8 @@ from broadcasting.audit import AuditFinding, audit_program, audit_sites, audit_s
 from broadcasting.trace import trace_source
 
 PROGRAMS = pathlib.Path(__file__).parent / "audit_programs"
+WARNING_KINDS = ("accidental-outer-product", "ambiguous-alignment", "loss-shape-mismatch",
+                 "misaligned-rank-promotion")
 BUGGY = sorted(PROGRAMS.glob("bug_*.py"))
 CLEAN = sorted(PROGRAMS.glob("clean_*.py"))
 
@@ -33,7 +35,7 @@ def test_programs_warned_exactly_on_bug_lines(path):
     report = audit_program(str(path))
     assert report.error is None
     assert {f.line for f in report.warnings} == _marked(path)
-    assert all(f.kind in ("accidental-outer-product", "ambiguous-alignment") for f in report.warnings)
+    assert all(f.kind in WARNING_KINDS for f in report.warnings)
     assert report.sites_ran > 0
 
 

@@ -170,7 +170,11 @@ def test_raises_exactly_when_shapes_differ(shapes):
 def test_bad_mode_and_repr():
     with pytest.raises(UsageError, match="strict mode 'loud'"):
         strict("loud")
-    assert repr(strict("warn")) == "strict(mode='warn')"
+    assert repr(strict("warn")) == "strict('all', mode='warn')"
+    with pytest.raises(UsageError, match="strict mode 'loud' is not one of raise"):
+        strict("outer", mode="loud")
+    with pytest.raises(UsageError, match="strict mode 'everything' is not a level"):
+        strict("everything")
     assert {"mul", "add", "where", "addcmul", "eq"} <= set(CHECKED)
 
 

@@ -4,9 +4,14 @@
 - ``judge``: running a source or a program under the tracer and the call recorders, and
   judging each traced site or recorded call (info or warning, and why);
 - ``source``: what the program's source says at a site (explicit axes, reductions, comments);
-- ``calls``, ``numpy_calls``, ``torch_calls``: the recorders of numpy and torch function calls;
+- ``calls``, ``numpy_calls``, ``torch_calls``, ``distributions``: the recorders of numpy,
+  torch and ``torch.distributions`` calls; ``reductions``, ``numpy_methods``: the axes
+  reductions ran with (for an axis passed as a value);
 - ``torch_ops``: the torch tables (checked operations, losses) shared with ``strict``;
-- ``strict``: the guard against implicit broadcasting between torch tensors (``bc.strict``);
+- ``live``: the audit's verdict on a torch call where it runs (``strict("outer")``, plugin);
+- ``strict``: the guard against implicit broadcasting between torch tensors (``bc.strict``,
+  levels ``outer``, ``rank``, ``all``);
+- ``pytest_plugin``: ``pytest --broadcasting=audit|strict-outer``;
 - ``cli``: the ``broadcasting audit`` sub-command.
 """
 from .judge import audit_program, audit_sites, audit_source

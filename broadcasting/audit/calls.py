@@ -16,12 +16,17 @@ __all__ = ["CallRecord", "imports_module"]
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One checked call (torch or numpy) with differing operand shapes, at a line of the program."""
+    """One checked call (torch or numpy) with differing operand shapes, at a line of the program.
+    ``role`` says what the shapes are: ``'operands'`` (of an element-wise function or loss),
+    ``'expand'`` (from and to shape of ``expand_as``/``expand``/``broadcast_to``),
+    ``'value'`` (a distribution's ``log_prob``/``cdf``/``icdf`` value, and the distribution's
+    batch + event shape), ``'params'`` (the tensor parameters a distribution was made from)."""
 
     line: int
     name: str
     op: str | None
     shapes: tuple[tuple[int, ...], ...]
+    role: str = "operands"
 
 
 def imports_module(tree, name: str) -> bool:

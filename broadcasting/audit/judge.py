@@ -12,6 +12,13 @@ products) is ``'info'``. Two kinds are ``'warning'``:
   aligned with, and the program made it by a reduction over a non-leading axis without
   keepdims (``x / x.sum(axis=1)`` with ``x`` square): right-alignment puts it on the wrong axis.
 
+Calls are judged as well (see ``cli_help.AUDIT``): ``loss-shape-mismatch`` (a loss's input
+and target of different shapes; a per-dimension log-prob never summed against a column),
+distributions' values and parameters, ``expand_as``/``expand``/``broadcast_to`` of a
+misaligned reduction (``ambiguous-alignment``), and ``misaligned-rank-promotion`` (a
+``(B, 1, L, S)`` mask on ``(B, Hkv, G, L, S)`` scores). A reduction whose axis is a value
+(``e.sum(dim=dim)``) is judged by the axes the run passed (recorded at run time).
+
 A ``# broadcasting: ok`` comment on the site's line turns its warnings into info.
 
 >>> import numpy as np
@@ -27,6 +34,7 @@ import ast
 import builtins
 import contextlib
 import os
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -36,10 +44,10 @@ from ..plan import default_names, make_plan
 from ..shapes import STRETCHED, BroadcastError, format_shape
 from ..trace import Site, instrument, run_traced
 from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
-from .source import Alignment, SourceIndex
+from .source import Alignment, SourceIndex, unknown_axes
 from .torch_ops import LOSSES
 
-__all__ = ["audit_sites", "audit_source", "audit_program"]
+__all__ = ["audit_sites", "audit_source", "audit_program", "judge_call", "judge_at"]
 
 @dataclass(frozen=True)
 class _Context:
@@ -50,7 +58,8 @@ class _Context:
     node: object
 
     def operand_node(self, k: int):
-        return None if self.node is None else self.index.operands(self.node)[k]
+        sides = () if self.node is None else self.index.operands(self.node)
+        return sides[k] if k < len(sides) else None
 
     @property
     def explicit(self) -> bool:
@@ -73,7 +82,7 @@ def _shapes_of(execution) -> tuple[tuple[int, ...], ...] | None:
 def _names(ctx: _Context, shapes) -> tuple[str, str] | None:
     """Operand names for messages: the program's own for plain (dotted) names, a letter
     otherwise (``x.sum(axis=1)[i]`` would read badly in an index formula)."""
-    if ctx.node is None:
+    if ctx.node is None or len(ctx.index.operands(ctx.node)) != len(shapes):
         return None
     letters = default_names(shapes, max(len(s) for s in shapes))
     names = tuple(ctx.index.name_of(side) or letters[k]
@@ -113,9 +122,78 @@ def _warning(ctx: _Context, shapes, e) -> AuditFinding | None:
     outer = kinds.get("accidental-outer-product")
     if outer is not None:
         return _outer(ctx, shapes, e, outer)
+    if ctx.explicit:
+        return None
     ambiguous = kinds.get("ambiguous-alignment")
-    if ambiguous is not None and not ctx.explicit:
-        return _ambiguous(ctx, shapes, e, ambiguous)
+    found = None if ambiguous is None else _ambiguous(ctx, shapes, e, ambiguous)
+    return found or _rank_promotion(ctx, shapes, e) or _unsummed_log_prob(ctx, shapes, e)
+
+
+def _rank_promotion(ctx, shapes, e) -> AuditFinding | None:
+    """A lower-rank operand shaped for another rank: a size-1 axis between its leading non-1
+    axis and a later non-1 axis (``mask(B, 1, L, S)``, made for (B, H, L, S) scores), whose
+    leading axis rank promotion lands on a later axis of the same size while an earlier axis
+    of the other operand has that size too (``scores(B, Hkv, G, L, S)``)."""
+    low, high = sorted(e.plan.operands, key=lambda o: len(o.shape))
+    pad = len(high.shape) - len(low.shape)
+    lead = next((k for k, n in enumerate(low.shape) if n > 1), None)
+    if pad == 0 or lead is None or not _interior_slot(low.shape[lead:]):
+        return None
+    size, target = low.shape[lead], lead + pad
+    same = [d for d in range(target) if high.shape[d] == size]
+    if high.shape[target] != size or not same:
+        return None
+    fixed = ", ".join([":"] * (lead + 1) + ["None"] * pad)
+    message = (f"{_describe(e)}: rank promotion aligned axis {lead} of {low.name} ({size}) with "
+               f"axis {target} of {high.name} ({high.shape[target]}), though axis {same[0]} of "
+               f"{high.name} has that size too; {low.name} has the shape of an operand of "
+               f"rank {len(low.shape)}")
+    suggestion = (f"insert the missing axes where they belong, e.g. {low.name}[{fixed}] (or "
+                  f"unsqueeze), so that {low.name} has {high.name}'s rank; if the alignment is "
+                  f"meant, write {low.name}[{', '.join(['None'] * pad)}]")
+    return _finding(ctx, shapes, "misaligned-rank-promotion", WARNING, message, suggestion)
+
+
+def _interior_slot(shape) -> bool:
+    """A size-1 axis with a non-1 axis on each side: ``(B, 1, L, S)``, not ``(C, 1, 1)``."""
+    ones = [k for k, n in enumerate(shape) if n == 1]
+    return bool(ones) and any(n > 1 for n in shape[ones[0]:])
+
+
+#: names of log-probabilities (``logp``, ``log_probs``, ``new_logprob``, ``log_pi``)
+_LOG_PROB = re.compile(r"(?:^|_)log_?(?:p|probs?|pi|lik\w*)(?:_|$)", re.IGNORECASE)
+
+
+def _kept(ctx, operand) -> bool:
+    """The operand is a keepdim reduction (``lp.logsumexp(-1, keepdim=True)``) or was given
+    its axes explicitly (``lse = lp.logsumexp(-1)[:, None]``): meant."""
+    node = ctx.operand_node(operand.position)
+    return node is not None and (ctx.index.makes_axes(ctx.index.definition(node)) or
+                                 ctx.index.reduction_alignment(node, len(operand.shape))
+                                 is Alignment.ALIGNED)
+
+
+def _unsummed_log_prob(ctx, shapes, e) -> AuditFinding | None:
+    """A per-dimension log-prob (``dist.log_prob(a)`` of shape (B, A), never summed over its
+    last axis) minus a (B, 1) column (a log-ratio, as in PPO): each sample's log-prob is
+    compared per dimension. Products (``logp * mask``) are left alone."""
+    if e.op != "-":
+        return None
+    for o in e.plan.operands:
+        other = e.plan.operands[1 - o.position]
+        node = ctx.operand_node(o.position)
+        if node is None or len(o.shape) < 2 or o.shape[-1] < 2 or \
+                not other.shape or other.shape[-1] != 1:
+            continue
+        if (ctx.index.comes_from(node, frozenset({"log_prob"})) or _LOG_PROB.search(
+                (ctx.index.name_of(node) or "").rsplit(".", 1)[-1])) and not _kept(ctx, other):
+            text = ctx.index.segment(node)
+            message = (f"{_describe(e)}: `{text}` is a log-prob per dimension (last axis "
+                       f"{o.shape[-1]}), never summed, against {other.name}"
+                       f"{format_shape(other.shape)}: {e.copies}")
+            suggestion = (f"sum the log-probs over the last axis first: "
+                          f"({text}).sum(-1, keepdim=True), or use Independent(dist, 1)")
+            return _finding(ctx, shapes, "loss-shape-mismatch", WARNING, message, suggestion)
     return None
 
 
@@ -207,8 +285,9 @@ def _judge_matmul(ctx, shapes) -> AuditFinding | None:
 # -- running ------------------------------------------------------------------------------
 
 
-def audit_sites(sites, source: str | None = None, calls=None) -> list[AuditFinding]:
-    """Findings for traced sites (``source``: the program's text, for the site-level judgement).
+def audit_sites(sites, source: str | None = None, calls=None, axes=None) -> list[AuditFinding]:
+    """Findings for traced sites (``source``: the program's text, for the site-level judgement;
+    ``calls``: recorded calls; ``axes``: the axes reductions ran with, by call position).
 
     >>> import numpy as np
     >>> from broadcasting.trace import trace_source
@@ -216,7 +295,7 @@ def audit_sites(sites, source: str | None = None, calls=None) -> list[AuditFindi
     >>> [(f.kind, f.severity) for f in audit_sites(t.sites, "h = x + b")]
     [('broadcast', 'info')]
     """
-    index = _index(source)
+    index = _index(source, axes)
     out = []
     for site in sites:
         node = None if index is None else index.node_at(site.line, site.col, site.end_line,
@@ -248,18 +327,125 @@ class _CallSite:
 
 
 def _call_findings(records, index) -> list[AuditFinding]:
-    """Findings for the torch calls recorded by the call recorders (``torch_calls``, ``numpy_calls``)."""
+    """Findings for the calls recorded by the call recorders (``torch_calls``,
+    ``numpy_calls``, ``distributions``)."""
     out = []
     for rec in records:
         col = index.call_col(rec.line, rec.name) if index is not None else 1
         op = rec.op or ("-" if rec.name in LOSSES else "*")  # a loss compares input - target
         site = _CallSite(op, rec.name, rec.line, rec.line, rec.line, col)
-        node = index.call_at(rec.line, rec.name) if index is not None else None
-        ctx = _Context(site, index, node)
-        found = _judge(ctx, rec.shapes) if len(rec.shapes) == 2 else _judge_many(ctx, rec)
+        plain = rec.role == "operands" and rec.name not in LOSSES
+        node = None if index is None else (
+            index.call_at(rec.line, rec.name) if plain else
+            index.call_named(rec.line, rec.name, fallback=rec.name in LOSSES))
+        found = judge_call(_Context(site, index, node), rec.name, rec.shapes, rec.role)
         if found is not None:
             out.append(found)
     return out
+
+
+def judge_call(ctx: _Context, name: str, shapes, role: str = "operands") -> AuditFinding | None:
+    """The finding for one call: a loss's input against its target, an expansion, a
+    distribution's value or parameters, or the operands of an element-wise function."""
+    if role == "expand":
+        return _judge_expand(ctx, name, shapes)
+    if role == "value":
+        return _silence(ctx, _judge_value(ctx, name, shapes))
+    if role == "params":
+        found = _judge_many(ctx, CallRecordLike(name, tuple(shapes)))
+        return found if found is not None and found.is_warning else None
+    if name in LOSSES and len(shapes) == 2:
+        return _silence(ctx, _judge_loss(ctx, name, shapes))
+    return _judge(ctx, shapes) if len(shapes) == 2 else _judge_many(ctx, CallRecordLike(name, tuple(shapes)))
+
+
+def judge_at(index: SourceIndex | None, node, name: str, op: str | None, shapes,
+             line: int, col: int, role: str = "operands") -> AuditFinding | None:
+    """The audit's finding for a torch call caught where it runs (``strict("outer")``, the
+    pytest plugin): ``node`` is the program's expression there (None when unknown); an
+    operator site shows its symbol, a call its function's name."""
+    symbol = op or ("-" if name in LOSSES else "*")
+    shown = symbol if node is not None and not hasattr(node, "func") and op else name
+    site = _CallSite(symbol, shown, line, line, line, col)
+    return judge_call(_Context(site, index if node is not None else None, node), name, shapes,
+                      role)
+
+
+@dataclass(frozen=True)
+class CallRecordLike:
+    """The name and operand shapes of a call, as :func:`_judge_many` reads them."""
+
+    name: str
+    shapes: tuple
+
+
+def _judge_loss(ctx, name, shapes) -> AuditFinding | None:
+    """A loss whose input and target have different shapes compares every input with the
+    targets it is broadcast against (torch itself warns): a warning, unless the call makes
+    the axes explicit (a pairwise loss ``mse_loss(x[:, None], y[None, :])``)."""
+    try:
+        e = explain(*shapes, op="-", names=_names(ctx, shapes) or ("input", "target"))
+    except BroadcastError:
+        return None
+    outer = next((w for w in e.warnings if w.kind == "accidental-outer-product"), None)
+    if ctx.explicit or (outer is None and _crossed(e)):
+        return _finding(ctx, shapes, "broadcast", INFO, f"{name}: {_describe(e)}: {e.copies}, "
+                        f"made explicit at this call or shaped for it on both sides",
+                        "ordinary broadcasting")
+    if outer is not None:
+        return _finding(ctx, shapes, outer.kind, WARNING, f"{name}: {outer.message}",
+                        outer.suggestion)
+    return _finding(ctx, shapes, "loss-shape-mismatch", WARNING,
+                    f"{name}: input{format_shape(shapes[0])} and target{format_shape(shapes[1])} "
+                    f"have different shapes, so the loss compares {_describe(e)}: {e.copies}",
+                    "give input and target the same shape (e.g. pred.squeeze(-1), "
+                    "target.view_as(pred), or a model output of the target's width); if the "
+                    "broadcast is meant, make it explicit (expand_as, [:, None])")
+
+
+def _crossed(e) -> bool:
+    """Each operand stretched along an axis the other has, with no new axes: both sides were
+    shaped for a pairwise comparison (``x[:, None]`` against ``y[None, :]``)."""
+    p, q = e.plan.operands
+    return not (p.new or q.new) and any(lab in q.labels for lab in p.stretched) and \
+        any(lab in p.labels for lab in q.stretched)
+
+
+def _judge_value(ctx, name, shapes) -> AuditFinding | None:
+    """A distribution's ``log_prob(value)`` (``cdf``, ``icdf``): the value is broadcast
+    against the batch + event shape; the result should have the value's shape (leading
+    sample axes are fine). A value that gets copied is a warning."""
+    value, dist = shapes
+    try:
+        e = explain(value, dist, op="-", names=("value", "dist"))
+    except BroadcastError:
+        return None
+    if e.result_shape == tuple(value) or all(n == 1 for n in value) or ctx.explicit:
+        return None
+    outer = next((w for w in e.warnings if w.kind == "accidental-outer-product"), None)
+    kind = "accidental-outer-product" if outer is not None else "loss-shape-mismatch"
+    message = (f"{name}: the value{format_shape(value)} against the distribution's batch shape "
+               f"{format_shape(dist)} gives {format_shape(e.result_shape)}: {e.copies}")
+    suggestion = (f"give the value the distribution's batch shape (e.g. value.view"
+                  f"{format_shape(dist)} or value[:, None]), or parameters of the value's shape")
+    return _finding(ctx, shapes, kind, WARNING, message, suggestion)
+
+
+def _judge_expand(ctx, name, shapes) -> AuditFinding | None:
+    """``mu.expand_as(z)`` (``expand``, ``broadcast_to``) spells out a broadcast: it is the
+    ambiguous alignment of an operator when ``mu`` is a reduction over a non-leading axis
+    without keepdims and its size also matches another axis of the target shape."""
+    try:
+        e = explain(*shapes, names=("src", "target"))
+    except BroadcastError:
+        return None
+    ambiguous = next((w for w in e.warnings if w.kind == "ambiguous-alignment"), None)
+    if ambiguous is None or ctx.node is None:
+        return None
+    found = _ambiguous(ctx, shapes, e, ambiguous)
+    if found is None:
+        return None
+    return _silence(ctx, replace(found, message=f"{name} spells out the broadcast: {found.message}"))
 
 
 def _judge_many(ctx: _Context, rec) -> AuditFinding | None:
@@ -280,11 +466,11 @@ def _judge_many(ctx: _Context, rec) -> AuditFinding | None:
                     f"{e.copies}", "ordinary broadcasting")
 
 
-def _index(source: str | None) -> SourceIndex | None:
+def _index(source: str | None, axes=None) -> SourceIndex | None:
     if source is None:
         return None
     try:
-        return SourceIndex(source)
+        return SourceIndex(source, axes)
     except SyntaxError:
         return None
 
@@ -302,7 +488,7 @@ def audit_source(source: str, namespace: dict | None = None,
     code, sites = instrument(source, filename)
     calls = _call_recorders(source, filename)
     _run(code, sites, _namespace(namespace, filename), calls)
-    return audit_sites(sites, source, _records(calls))
+    return audit_sites(sites, source, *_records(calls))
 
 
 def _namespace(namespace: dict | None, filename: str) -> dict:
@@ -315,25 +501,38 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
 
 def _call_recorders(source: str, filename: str) -> tuple:
     """Recorders of function calls: torch's, for programs that import torch and name a
-    checked function or loss module; numpy's, for programs that import numpy and name a
-    checked function (``np.where``, ``np.subtract``…)."""
-    from .numpy_calls import NumpyCalls, names_checked
+    checked function, loss module or expansion, or pass a reduction's axis as a value;
+    numpy's, for programs that import numpy and name a checked function (``np.where``,
+    ``np.subtract``…) or pass a reduction's axis as a value; distributions', for programs
+    that use ``torch.distributions``."""
+    from .distributions import DistributionCalls, uses_distributions
+    from .numpy_calls import NumpyCalls, imports_numpy, names_checked
+    from .numpy_methods import NumpyMethods
     from .torch_calls import TorchCalls
     from .torch_ops import calls_checked, imports_torch
     tree = ast.parse(source)
+    axes = unknown_axes(tree)
     out = []
-    if imports_torch(tree) and calls_checked(tree):
-        out.append(TorchCalls(filename))
-    if names_checked(tree):
-        out.append(NumpyCalls(filename))
+    if imports_torch(tree) and (calls_checked(tree) or axes):
+        out.append(TorchCalls(filename, reductions=axes))
+    if imports_torch(tree) and uses_distributions(tree):
+        out.append(DistributionCalls(filename))
+    if names_checked(tree) or (axes and imports_numpy(tree)):
+        out.append(NumpyCalls(filename, reductions=axes))
+    if axes and imports_numpy(tree):
+        out.append(NumpyMethods(filename))
     return tuple(out)
 
 
-def _records(calls) -> dict:
-    merged = {}
+def _records(calls) -> tuple[dict, dict]:
+    """The recorded calls and the axes reductions ran with, of all recorders."""
+    merged, axes = {}, {}
     for recorder in calls:
-        merged.update(recorder.records)
-    return merged
+        merged.update(getattr(recorder, "records", {}))
+        log = getattr(recorder, "axes", None)
+        for position, runs in (log.runs.items() if log is not None else ()):
+            axes.setdefault(position, set()).update(runs)
+    return merged, axes
 
 
 def _run(code, sites, namespace, calls=()) -> None:
@@ -361,7 +560,7 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
                          f"needs a program that Python can run") from None
     calls = _call_recorders(source, path)
     error = _run_as_main(code, sites, path, argv, calls)
-    findings = tuple(audit_sites(sites, source, _records(calls)))
+    findings = tuple(audit_sites(sites, source, *_records(calls)))
     return AuditReport(path, source, findings, sum(s.ran for s in sites), error)
 
 

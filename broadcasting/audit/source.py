@@ -31,7 +31,7 @@ from functools import cached_property
 
 from ..trace import BINOPS, COMPARES, char_col
 
-__all__ = ["SourceIndex", "Alignment", "REDUCTIONS", "AXIS_MAKERS"]
+__all__ = ["SourceIndex", "Alignment", "REDUCTIONS", "AXIS_MAKERS", "unknown_axes"]
 
 
 class Alignment(str, Enum):
@@ -71,18 +71,23 @@ _MAX_DEPTH = 4
 class SourceIndex:
     """The parsed program, indexed by operator-site position (as the tracer reports it)."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, runtime_axes=None):
         self.source = source
+        #: (line, byte col) of a reduction call -> the :class:`ReducedAxes` it ran with
+        self.runtime_axes = runtime_axes or {}
         self.lines = source.splitlines()
         self.tree = ast.parse(source)
         self.parents: dict[ast.AST, ast.AST] = {}
         self._sites: dict[tuple, ast.AST] = {}
+        self._spans: dict[tuple, ast.AST] = {}
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
             op = _op_of(node)
             if op is not None:
                 self._sites.setdefault(self._span(node) + (op,), node)
+            if op is not None or isinstance(node, ast.Call):
+                self._spans.setdefault(self._span(node), node)
 
     def __repr__(self) -> str:
         return f"<SourceIndex: {len(self.lines)} lines, {len(self._sites)} operator sites>"
@@ -97,6 +102,11 @@ class SourceIndex:
     def node_at(self, line: int, col: int, end_line: int, end_col: int, op: str):
         """The BinOp/Compare/AugAssign node the tracer reported at this (1-based) span."""
         return self._sites.get((line, col, end_line, end_col, op))
+
+    def node_spanning(self, line: int, col: int, end_line: int, end_col: int):
+        """The operator or call node with exactly this (1-based, character) span, or None:
+        where a running frame is (``co_positions``), for ``strict`` and the pytest plugin."""
+        return self._spans.get((line, col, end_line, end_col))
 
     @staticmethod
     def operands(node) -> tuple:
@@ -132,6 +142,33 @@ class SourceIndex:
         calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and n.lineno == line
                  and _same_function(_call_name(n), name) and len(self.operands(n)) == 2]
         return min(calls, key=lambda n: n.col_offset, default=None)
+
+    def call_named(self, line: int, name: str, fallback: bool = True):
+        """The first call on ``line`` to ``name`` whatever its arguments (``x.expand(-1, 4, 4)``);
+        else the first call on the line with two or more arguments (``criterion(pred, y)``
+        for a loss module), or None."""
+        calls = sorted((n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                        and n.lineno == line), key=lambda n: n.col_offset)
+        named = [n for n in calls if _same_function(_call_name(n), name)]
+        paired = [n for n in calls if len(n.args) + len(n.keywords) >= 2 and fallback]
+        return (named or paired or [None])[0]
+
+    def comes_from(self, expr, names: frozenset, depth: int = 0) -> bool:
+        """Whether ``expr`` is a call to one of ``names`` (negated or not), directly or
+        through a variable: ``logp = dist.log_prob(a)`` … ``logp - old``; not what is
+        computed from it (``ratio = exp(logp - old)``)."""
+        while isinstance(expr, ast.UnaryOp):
+            expr = expr.operand
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(expr, ast.Call):
+            name = _call_name(expr)
+            return name in names or any(self.comes_from(r, names, depth + 1)
+                                        for r in self._first_returns(name))
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return False
+        value = self._assigned_value(expr)
+        return value is not None and self.comes_from(value, names, depth + 1)
 
     def call_col(self, line: int, name: str) -> int:
         """The 1-based column of the call to ``name`` on ``line`` (of the line's first call,
@@ -219,6 +256,8 @@ class SourceIndex:
             if reduced is not None:
                 if labels_only and _call_name(expr) not in ("argmax", "argmin"):
                     return None
+                if reduced == "unknown":
+                    return self._runtime_verdict(expr, rank)
                 return _verdict(reduced, rank)
             inner = self._function_returns(expr)
             return self._first((self.reduction_alignment(r, rank, depth + 1, labels_only)
@@ -233,10 +272,31 @@ class SourceIndex:
             return _index_alignment(expr)
         return None
 
+    def _runtime_verdict(self, call: ast.Call, rank: int) -> Alignment | None:
+        """The verdict for a reduction whose axis is not a literal (``x.sum(dim=dim)``), from
+        the axes the traced run passed to it (recorded by the call recorders), for the runs
+        whose result had the operand's rank."""
+        runs = self.runtime_axes.get((call.lineno, call.col_offset), ())
+        return self._first(Alignment.ALIGNED if r.keepdims else _verdict(r.axes, rank)
+                           for r in runs if r.keepdims or r.ndim - len(r.axes) == rank)
+
     @staticmethod
     def _first(verdicts) -> Alignment | None:
         found = set(verdicts)
         return next((v for v in (Alignment.MISALIGNED, Alignment.ALIGNED) if v in found), None)
+
+    def definition(self, expr):
+        """The value a (dotted) name was last assigned in its scope, else the expression."""
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            value = self._assigned_value(expr)
+            return expr if value is None else value
+        return expr
+
+    def scope_name(self, node) -> str:
+        """The name of the function a node is in (``'<module>'`` at top level), as a code
+        object names it."""
+        scope = self._scope_of(self.parents.get(node))
+        return "<lambda>" if isinstance(scope, ast.Lambda) else getattr(scope, "name", "<module>")
 
     def _scope_of(self, node):
         while node is not None and not isinstance(node, _SCOPES):
@@ -271,6 +331,14 @@ class SourceIndex:
     def _functions(self) -> dict[str, ast.AST]:
         return {n.name: n for n in ast.walk(self.tree)
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def _first_returns(self, name: str | None) -> list:
+        """What a function or method of the program called ``name`` returns (the first item
+        of a returned tuple: ``logp, value = policy.evaluate(s, a)``)."""
+        fn = self._functions.get(name)
+        values = [n.value for n in _walk_scope(fn) if isinstance(n, ast.Return)] if fn else []
+        return [v.elts[0] if isinstance(v, ast.Tuple) and v.elts else v
+                for v in values if v is not None]
 
     def _function_returns(self, call: ast.Call) -> list:
         if not isinstance(call.func, ast.Name) or call.func.id not in self._functions:
@@ -420,6 +488,16 @@ def _reduced_axes(call: ast.Call) -> tuple[int, ...] | str | None:
         return "keepdims" if not (isinstance(keep, ast.Constant) and keep.value is False) else \
             _axes_of(call, name)
     return _axes_of(call, name)
+
+
+def unknown_axes(tree) -> bool:
+    """Whether a program has a reduction whose axis is not a literal (``x.sum(dim=dim)``):
+    only then are reductions recorded at run time.
+
+    >>> unknown_axes(ast.parse("y = x.sum(axis=ax)")), unknown_axes(ast.parse("y = x.sum(axis=1)"))
+    (True, False)
+    """
+    return any(isinstance(n, ast.Call) and _reduced_axes(n) == "unknown" for n in ast.walk(tree))
 
 
 def _axes_of(call: ast.Call, name: str):

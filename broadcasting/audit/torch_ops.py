@@ -13,9 +13,11 @@ from functools import lru_cache
 
 from ..ops import OPERATORS
 from .calls import imports_module
+from .source import REDUCTIONS
 
-__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "imports_torch", "calls_checked",
-           "checked_functions", "tensor_shapes"]
+__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "EXPANSIONS", "MASKED", "imports_torch",
+           "calls_checked", "checked_functions", "tensor_shapes", "recorded_functions",
+           "reduction_axis"]
 
 #: checked torch operation name -> the operator used to explain it (from ``ops``; None: a
 #: function, explained as an element-wise combination)
@@ -28,6 +30,12 @@ LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_e
           "gaussian_nll_loss", "kl_div")
 #: torch.Tensor dunder method (without underscores) -> its operator (from ``ops``)
 DUNDERS = {name: o.symbol for o in OPERATORS for name in o.dunders}
+
+
+#: calls that broadcast one array to a shape explicitly: judged by where the array came from
+EXPANSIONS = ("expand_as", "expand", "broadcast_to")
+#: calls that broadcast a mask onto a tensor (judged as ``tensor * mask``; not by strict "all")
+MASKED = ("masked_fill",)
 
 
 def imports_torch(tree) -> bool:
@@ -48,7 +56,7 @@ def calls_checked(tree) -> bool:
     >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
     (True, False)
     """
-    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES
+    names = set(CHECKED) | set(LOSSES) | LOSS_MODULES | set(EXPANSIONS) | set(MASKED)
     for node in ast.walk(tree):
         name = node.attr if isinstance(node, ast.Attribute) else (
             node.id if isinstance(node, ast.Name) else None)
@@ -91,3 +99,37 @@ def tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:
     else:
         values = list(args) + [v for k, v in kwargs.items() if k != "out"]
     return [tuple(v.shape) for v in values if isinstance(v, torch.Tensor) and v.dim() > 0]
+
+
+@lru_cache(maxsize=1)
+def recorded_functions() -> dict:
+    """The torch callables the audit records without judging their operands: reductions
+    (``'reduce'``: the axes they ran with), expansions (``'expand'``: from what to what
+    shape), masked fills (``'mask'``: the tensor and its mask) and ``broadcast_tensors`` (``'params'``: what library code such as
+    ``torch.distributions`` broadcasts; judged by ``strict("outer")`` only), mapped to
+    ``(kind, name)``."""
+    import torch
+    table = {}
+    for kind, names in (("reduce", REDUCTIONS), ("expand", EXPANSIONS),
+                        ("params", ("broadcast_tensors",)), ("mask", MASKED)):
+        for name in names:
+            for owner in (torch, torch.Tensor, torch._C.TensorBase):
+                fn = getattr(owner, name, None)
+                if fn is not None and fn not in checked_functions():
+                    table.setdefault(fn, (kind, name))
+    return table
+
+
+_DIM_SECOND = frozenset({"norm", "quantile", "nanquantile"})
+
+
+def reduction_axis(name: str, args, kwargs) -> tuple[object, bool]:
+    """The ``dim`` and ``keepdim`` a torch reduction was called with (``None``: all axes).
+
+    >>> reduction_axis("sum", ("x", 1), {}), reduction_axis("norm", ("x",), {"p": 2, "dim": -1})
+    ((1, False), (-1, False))
+    """
+    position = 2 if name in _DIM_SECOND else 1
+    dim = kwargs.get("dim", args[position] if len(args) > position else None)
+    keep = kwargs.get("keepdim", args[position + 1] if len(args) > position + 1 else False)
+    return dim, keep is True
