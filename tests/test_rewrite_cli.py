@@ -79,7 +79,7 @@ def test_notebook_in_and_out(tmp_path, capsys):
     assert main(["rewrite", str(path), "-o", str(out)]) == 0
     new = nbformat.read(str(out), as_version=4)
     assert new.cells[0].source == nb.cells[0].source  # IPython syntax: left as written
-    assert new.cells[2].source.startswith('import einops\nM = einops.einsum(v, v, "..., j -> ... j")')
+    assert new.cells[2].source.startswith('import einops\nM = einops.einsum(v, v, "i, j -> i j")')
     assert new.cells[2].outputs == nb.cells[2].outputs
     assert "".join(json.loads(path.read_text())["cells"][2]["source"]) == "M = v[:, None] * v"
 

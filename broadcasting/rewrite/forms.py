@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..notation import einops_pattern
 from ..plan import make_plan
 from ..shapes import BroadcastError
 from ..trace import Operand
@@ -73,10 +72,11 @@ class Form:
     generic: bool = True
 
     def render(self, texts, atomic=None, comments=None, indent: str = "",
-               multiline: bool = False, width: int = 100) -> str:
+               layout: str = "flat") -> str:
         """The source text, given each leaf's text; ``atomic[k]`` says a leaf needs no
-        parentheses before a suffix. ``comments[k]`` (leaf -> list of comments) or
-        ``multiline`` lay the call out one operand per line (comments after their operand)."""
+        parentheses before a suffix. ``layout``: ``"flat"`` (one line), ``"packed"`` (the
+        arguments on one line of their own) or ``"exploded"`` (one argument per line);
+        ``comments[k]`` (leaf -> list of comments) explode it, each after its operand."""
         texts, atomic = self._with_head(list(texts), list(atomic or [True] * len(texts)))
         args = [self._arg(a, texts, atomic) for a in self.args]
         pattern = [] if self.pattern is None else [f'"{self.pattern}"']
@@ -84,9 +84,10 @@ class Form:
         leaves = [a.leaf for a in self.args]
         leaves = [None] + leaves if self.pattern_first else leaves + [None]
         leaves = leaves if self.pattern is not None else [a.leaf for a in self.args]
-        if multiline or (comments and any(comments.values())):
-            body = self._multiline(items, leaves, self._head_comments(comments or {}), indent,
-                                   width)
+        if layout == "packed" and not (comments and any(comments.values())):
+            body = f"{self.func}(\n{indent}    " + ", ".join(items) + f"\n{indent})"
+        elif layout != "flat" or (comments and any(comments.values())):
+            body = self._multiline(items, leaves, self._head_comments(comments or {}), indent)
         else:
             body = f"{self.func}({', '.join(items)})"
         factors = [texts[k] if atomic[k] else f"({texts[k]})" for k in self.numbers]
@@ -115,12 +116,8 @@ class Form:
             text = f"({text})"
         return text + arg.suffix
 
-    def _multiline(self, items, leaves, comments, indent, width: int = 100) -> str:
-        """As a formatter lays out a call: the arguments on one line of their own when they
-        fit in ``width`` characters and carry no comments, else one argument per line."""
+    def _multiline(self, items, leaves, comments, indent) -> str:
         pad = indent + "    "
-        if not any(comments.values()) and len(pad) + len(", ".join(items)) <= width:
-            return f"{self.func}(\n{pad}" + ", ".join(items) + f"\n{indent})"
         first_arg = leaves.index(self.args[0].leaf)
         orphans = [c for k, notes in comments.items() if k is None or k in self.numbers
                    for c in notes]
@@ -179,18 +176,28 @@ def _layout(leaves):
 
 
 def batch_axes(plan) -> int:
-    """How many leading result axes can be written ``...``: those that every operand either
-    has all of (kept) or none of, so more (or fewer) batch axes work as with ``*``.
+    """How many leading result axes are written ``...``: those that every operand either has
+    all of (kept) or none of, so more (or fewer) batch axes work as with ``*``. When every
+    operand with the leading axes would be ``...`` alone while another names an axis, it is
+    an outer product: it stays ``i, j -> i j``.
 
     >>> batch_axes(make_plan(((3,), (2, 3)))), batch_axes(make_plan(((8, 5, 4), (8, 5, 1))))
     (1, 2)
+    >>> batch_axes(make_plan(((3, 1), (1, 4)))), batch_axes(make_plan(((2, 3), (2, 3))))
+    (0, 2)
     """
     rank = len(plan.result_labels)
     best = 0
     for k in range(1, rank + 1):
         lead = set(plan.result_labels[:k])
-        if all(len(lead & set(o.labels)) in (0, k) for o in plan.operands):
-            best = k
+        own = [set(o.labels) - lead for o in plan.operands]
+        carrying = [len(lead & set(o.labels)) == k for o in plan.operands]
+        if any(len(lead & set(o.labels)) not in (0, k) for o in plan.operands):
+            continue
+        if not any(c and rest for c, rest in zip(carrying, own)) \
+                and any(rest for c, rest in zip(carrying, own) if not c):
+            continue  # `v[:, None] * w` stays `i, j -> i j`, not `..., j -> ... j`
+        best = k
     return best
 
 
@@ -203,7 +210,9 @@ def _generic_parts(plan, k: int, library: str):
             out.append((tuple(o.labels), _index(o, library)))
             continue
         rest = [":" if a.kept else "0" for a in o.axes[k:]]
-        index = "" if all(p == ":" for p in rest) else "[" + ", ".join(["..."] + rest) + "]"
+        while rest and rest[0] == ":":
+            rest.pop(0)  # `...` takes the leading axes kept
+        index = "[" + ", ".join(["..."] + rest) + "]" if rest else ""
         out.append((("...",) + tuple(o.labels[k:]), index))
     result = (("...",) if k else ()) + tuple(plan.result_labels[k:])
     return out, result

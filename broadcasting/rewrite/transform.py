@@ -78,7 +78,7 @@ class RewriteTransformer(cst.CSTTransformer):
         self.next_site = 0
         self.mismatch = False
         self.site_of: dict[int, Site | None] = {}
-        self.placeholders: dict[str, str] = {}  # name in the tree -> emitted source text
+        self.placeholders: dict[str, Layouts] = {}  # name in the tree -> emitted texts
         self.annotate, self.lines = annotate, lines
         self.members: set[int] = set()
         self.chains: dict[int, ChainRecord] = {}
@@ -106,9 +106,10 @@ class RewriteTransformer(cst.CSTTransformer):
         """The length of the statement's last line as it will be written."""
         if not isinstance(statement, cst.SimpleStatementLine):
             return LINE_LIMIT  # a compound statement: the note goes on a line of its own
+        indent = len("".join(self.indents))
         code = fill_placeholders(self.module.code_for_node(statement.with_changes(
-            leading_lines=())), self.placeholders)
-        return len("".join(self.indents)) + len(code.rstrip("\r\n").rsplit("\n", 1)[-1])
+            leading_lines=())), self.placeholders, indent).rstrip("\r\n")
+        return len(code) + indent if "\n" not in code else len(code.rsplit("\n", 1)[-1])
 
     def visit_IndentedBlock(self, node) -> None:
         self.indents.append(self.module.default_indent if node.indent is None else node.indent)
@@ -184,15 +185,15 @@ class RewriteTransformer(cst.CSTTransformer):
         if not record.decision.rewritten:
             return updated
         leaves, comments = _flatten(updated)
-        text = self._render(record, original, leaves, comments, self.results.get(id(original)))
-        return self._placeholder(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        name = self._render(record, original, leaves, comments, self.results.get(id(original)))
+        return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
 
-    def _placeholder(self, text: str) -> cst.Name:
-        """A unique name standing for ``text`` until the code is generated (parsing every
-        replacement back into libcst nodes would cost more than the rest of the rewrite)."""
+    def _placeholder(self, layouts: Layouts) -> str:
+        """A unique name standing for the emitted text until the code is generated (parsing
+        every replacement back into libcst nodes would cost more than the rest)."""
         name = f"{PLACEHOLDER}{len(self.placeholders)}__"
-        self.placeholders[name] = text
-        return cst.Name(name)
+        self.placeholders[name] = layouts
+        return name
 
     def visit_AugAssign(self, node) -> None:
         if not isinstance(node.operator, cst.MultiplyAssign):
@@ -207,10 +208,10 @@ class RewriteTransformer(cst.CSTTransformer):
             return updated
         target = self.module.code_for_node(updated.target)
         comments = {0: _comments(updated.operator)}
-        text = self._render(record, original, [updated.target, updated.value], comments, target)
+        name = self._render(record, original, [updated.target, updated.value], comments, target)
         whole = target if isinstance(updated.target, cst.Subscript) else f"{target}[...]"
-        return cst.Assign(targets=[cst.AssignTarget(self._placeholder(whole))],
-                          value=self._placeholder(text), semicolon=updated.semicolon)
+        return cst.Assign(targets=[cst.AssignTarget(cst.Name(self._placeholder(
+            Layouts(whole, whole, whole))))], value=cst.Name(name), semicolon=updated.semicolon)
 
     def _render(self, record, original, leaves, comments, result) -> str:
         texts = [self.module.code_for_node(leaf) for leaf in leaves]
@@ -220,14 +221,11 @@ class RewriteTransformer(cst.CSTTransformer):
                                                      atomic, record.inplace)
         if form.pattern is not None:
             form = dataclasses.replace(form, pattern=self.letters.axes(form.pattern))
-        text = form.render(texts, atomic, comments)
-        if "\n" not in text and self._too_long(record.sites[-1], text):
-            line = self.lines[record.sites[-1].line - 1] if self.lines else ""
-            width = LINE_LIMIT - (len(line) - len(line.lstrip()))
-            text = form.render(texts, atomic, comments, multiline=True, width=width)
-        if self.fstrings and form.pattern is not None:  # Python 3.11: no quote of the f-string
-            quote = self._quote()
-            text = text.replace(f'"{form.pattern}"', f"{quote}{form.pattern}{quote}")
+        shapes = ("flat",) * 3 if self.fstrings else ("flat", "packed", "exploded")
+        layouts = Layouts(*(self._quoted(form, form.render(texts, atomic, comments,
+                                                           layout=layout))
+                            for layout in shapes))  # no line break inside an f-string
+        text = self._placeholder(layouts)
         record.replacement = text
         record.formula = self._formula(record, original, folded, result)
         if not form.generic:
@@ -236,17 +234,11 @@ class RewriteTransformer(cst.CSTTransformer):
             self.frames[-1].append(record.formula)
         return text
 
-    def _too_long(self, site: Site, text: str) -> bool:
-        """Whether ``text`` written where the chain stands makes a line pass the limit."""
-        filled = fill_placeholders(text, self.placeholders)
-        line = self.lines[site.line - 1] if site.line - 1 < len(self.lines) else ""
-        before = len(line[:site.col - 1])
-        after = 0
-        if site.end_line == site.line:
-            after = len(line) - (site.end_col - 1)
-        widths = [len(part) for part in filled.split("\n")]
-        return before + widths[0] + (after if len(widths) == 1 else 0) > LINE_LIMIT \
-            or len(widths) > 1 or any(w > LINE_LIMIT for w in widths)
+    def _quoted(self, form, text: str) -> str:
+        if self.fstrings and form.pattern is not None:  # Python 3.11: no quote of the f-string
+            quote = self._quote()
+            text = text.replace(f'"{form.pattern}"', f"{quote}{form.pattern}{quote}")
+        return text
 
     def _formula(self, record, original, folded, result) -> str:
         """The index formula, the leaves named as the program wrote them (not nested
@@ -463,29 +455,73 @@ def wrap_comment(comment: str, width: int = LINE_LIMIT) -> list[str]:
 PLACEHOLDER = "__broadcasting_rewrite_"
 
 
-def fill_placeholders(code: str, placeholders: dict[str, str]) -> str:
-    """Put the emitted texts where their placeholder names stand in the generated code; the
-    continuation lines of a multi-line text take the indentation of the line it lands on."""
+@dataclass(frozen=True)
+class Layouts:
+    """The texts of one replacement: on one line, its arguments on one line of their own, one
+    argument per line. The first that keeps the line within ``LINE_LIMIT`` is written."""
+
+    flat: str
+    packed: str
+    exploded: str
+
+
+def fill_placeholders(code: str, placeholders: dict[str, Layouts], indent: int = 0) -> str:
+    """Put the emitted texts where their placeholder names stand in the generated code, each
+    laid out (:class:`Layouts`) so that the line stays within ``LINE_LIMIT`` where it can;
+    continuation lines take the indentation of the line the text lands on. ``indent``: the
+    column at which ``code`` starts (its other lines carry their own indentation)."""
     if not placeholders:
         return code
-    pattern = re.compile(PLACEHOLDER + r"\d+__")
+    return _Filler(placeholders).fill(code, indent, indent, 0)
 
-    def fill(text):  # a chain's text holds the placeholders of the chains nested in it
+
+class _Filler:
+    PATTERN = re.compile(PLACEHOLDER + r"\d+__")
+
+    def __init__(self, placeholders):
+        self.placeholders = placeholders
+
+    def flat(self, text: str) -> str:
+        return self.PATTERN.sub(lambda m: self.flat(self.placeholders[m.group(0)].flat)
+                                if m.group(0) in self.placeholders else m.group(0), text)
+
+    def fill(self, text: str, first_col: int, indent0: int, base: int) -> str:
+        """``text`` whose first line starts at column ``first_col`` of a line indented
+        ``indent0``, and whose other lines are indented ``base`` more than they say."""
         out, at = [], 0
-        for match in pattern.finditer(text):
-            new = placeholders.get(match.group(0))
-            if new is None:
+        for match in self.PATTERN.finditer(text):
+            layouts = self.placeholders.get(match.group(0))
+            if layouts is None:
                 continue
-            new = fill(new)
+            start = text.rfind("\n", 0, match.start()) + 1
+            line = text[start:match.start()]
+            own = len(line) - len(line.lstrip())
+            col = (first_col if start == 0 else base) + len(line)
+            indent = indent0 if start == 0 else base + own
+            end = text.find("\n", match.end())
+            rest = _code_part(text[match.end():end if end >= 0 else len(text)])
+            new = self.choose(layouts, col, indent, len(rest))
             if "\n" in new:
-                start = text.rfind("\n", 0, match.start()) + 1
-                line = text[start:match.start()]
-                indent = line[:len(line) - len(line.lstrip())]
-                new = new.replace("\n", "\n" + indent)
+                new = new.replace("\n", "\n" + line[:own])
             out += [text[at:match.start()], new]
             at = match.end()
         return "".join(out) + text[at:]
-    return fill(code)
+
+    def choose(self, layouts: Layouts, col: int, indent: int, rest: int) -> str:
+        flat = self.flat(layouts.flat)
+        if "\n" not in flat and col + len(flat) + rest <= LINE_LIMIT or layouts.flat == layouts.exploded:
+            return flat
+        packed = self.flat(layouts.packed)
+        lines = packed.split("\n")
+        if len(lines) == 3 and col + len(lines[0]) <= LINE_LIMIT \
+                and indent + len(lines[1]) <= LINE_LIMIT and indent + len(lines[2]) + rest <= LINE_LIMIT:
+            return packed
+        return self.fill(layouts.exploded, col, indent, indent)
+
+
+def _code_part(rest: str) -> str:
+    """The rest of a line that follows a replacement (its comment included)."""
+    return rest.rstrip()
 
 
 def one_newline(source: str) -> str:
@@ -534,6 +570,8 @@ def transform(source: str, sites: list[Site], style: str, aliases: Aliases, anno
     for r in records:  # a chain's text may hold the placeholder of a chain nested in it
         if r.replacement is not None:
             r.replacement = fill_placeholders(r.replacement, tr.placeholders)
+            r.replacement = r.replacement.replace("\n", module.default_newline) \
+                if module.default_newline != "\n" else r.replacement
     code = fill_placeholders(new.code, tr.placeholders)
     if module.default_newline != "\n":  # the emitted multi-line texts end lines with \n
         code = re.sub(r"(?<!\r)\n", module.default_newline, code)
