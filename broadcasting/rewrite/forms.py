@@ -302,8 +302,9 @@ def _proved(leaves, form: Form, library: str, aliases: Aliases):
         call = dataclasses.replace(form, numbers=())
     got, got_call = run_probe(form.render(names), env), run_probe(call.render(names), env)
     if expected is None or got != expected or got_call != partial:
-        return (f"the explicit form would give dtype {got} where `*` gives {expected}"
-                if expected else "the product does not run on stand-ins of its operands")
+        return Kept(Outcome.DTYPE,
+                    f"the explicit form would give dtype {got} where `*` gives {expected}"
+                    if expected else "the product does not run on stand-ins of its operands")
     return form
 
 

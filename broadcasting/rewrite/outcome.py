@@ -18,6 +18,7 @@ class Outcome(Enum):
     REWRITTEN = "rewritten"
     EQUAL_SHAPES = "equal shapes: nothing is broadcast"
     NUMBER_INSIDE = "a number between array factors"
+    DTYPE = "a dtype or operand the explicit form cannot keep"
     NOT_ARRAYS = "not a product between arrays"
     SCALARS = "a product of 0-d arrays"
     UNSUPPORTED_OPERAND = "an operand that is not a plain array or number"
