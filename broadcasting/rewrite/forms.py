@@ -18,6 +18,7 @@ are cast explicitly where they differ, and a chain whose dtype still differs is 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from ..plan import make_plan
@@ -219,7 +220,16 @@ def _generic_parts(plan, k: int, library: str):
 
 
 def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
-    """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`)."""
+    """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`).
+    Cached: a program repeats the same operand patterns, and each is proved on probes once."""
+    return _build_form(tuple(leaves), style, aliases, inplace)
+
+
+build_form.cache_clear = lambda: _build_form.cache_clear()  # for honest benchmarks
+
+
+@functools.lru_cache(maxsize=4096)
+def _build_form(leaves, style: str, aliases: Aliases, inplace: bool):
     why = classify(leaves)
     if why:
         return why
