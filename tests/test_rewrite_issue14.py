@@ -233,3 +233,11 @@ def test_shape_of_a_name_inside_one_function(tmp_path, capsys):
     assert out.count("return x * W") == 1
     assert main(["rewrite", str(path), "--no-exec", "--shape", "h.W=2,3"]) == 2
     assert "no function 'h'" in capsys.readouterr().err
+
+
+def test_a_formula_factor_longer_than_a_line_is_wrapped_at_spaces():
+    from broadcasting.rewrite.transform import wrap_comment
+    lines = wrap_comment("# y[i] = a[i] · (" + " + ".join(f"b{k}" for k in range(40)) + ")[i]", 60)
+    assert len(lines) > 2 and all(len(line) <= 60 for line in lines)
+    assert all(line.startswith("#") for line in lines)
+    assert " ".join(line.lstrip("# ") for line in lines).count("b39") == 1

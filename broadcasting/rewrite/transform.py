@@ -449,7 +449,17 @@ def wrap_comment(comment: str, width: int = LINE_LIMIT) -> list[str]:
         else:
             lines[-1] += " ·"
             lines.append("#     " + part)
-    return lines
+    return [piece for line in lines for piece in _split_words(line, width)]
+
+
+def _split_words(line: str, width: int) -> list[str]:
+    """A comment line longer than ``width`` broken at spaces (a factor written over lines)."""
+    out = []
+    while len(line) > width and " " in line[7:width]:
+        cut = line.rindex(" ", 7, width)
+        out.append(line[:cut])
+        line = "#         " + line[cut + 1:]
+    return out + [line]
 
 
 PLACEHOLDER = "__broadcasting_rewrite_"
