@@ -126,7 +126,8 @@ FOLDS = {  # operand as written -> as the explicit form takes it (numpy style)
     "c[None] * U": 'np.einsum("j,...jk->...jk", c[:, 0], U)',
     "one[:, None] * M": 'np.einsum(",...->...", one[0, ...], M)',    # a 0-d array, not a scalar
     "x[:, None] * N": 'np.einsum("...,...->...", x[:, None], N)',     # equal shapes (all=True)
-    "x.reshape(3, 1) * y": "np.outer(x.reshape(3, 1)[:, 0], y)",     # not (-1, 1): as before
+    "x.reshape(3, 1) * y": "np.outer(x.reshape(3), y)",              # the literal 1 folded
+    "x.reshape((3, 1)) * M[:, :1].T": "np.outer(x.reshape(3), M[:, :1].T[0])",
     "x.reshape(-1, 1) * y": "np.outer(x.reshape(-1), y)",            # any rank: flattened
     "np.expand_dims(x, 1) * y": "np.outer(x, y)",
     "np.expand_dims(x, -1) * M[0]": "np.outer(x, M[0])",

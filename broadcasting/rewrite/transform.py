@@ -106,10 +106,9 @@ class RewriteTransformer(cst.CSTTransformer):
         """The length of the statement's last line as it will be written."""
         if not isinstance(statement, cst.SimpleStatementLine):
             return LINE_LIMIT  # a compound statement: the note goes on a line of its own
-        indent = len("".join(self.indents))
-        code = fill_placeholders(self.module.code_for_node(statement.with_changes(
-            leading_lines=())), self.placeholders, indent).rstrip("\r\n")
-        return len(code) + indent if "\n" not in code else len(code.rsplit("\n", 1)[-1])
+        code = "".join(self.indents) + self.module.code_for_node(statement.with_changes(
+            leading_lines=()))
+        return len(fill_placeholders(code, self.placeholders).rstrip("\r\n").rsplit("\n", 1)[-1])
 
     def visit_IndentedBlock(self, node) -> None:
         self.indents.append(self.module.default_indent if node.indent is None else node.indent)
@@ -336,9 +335,24 @@ def _inserted(node, rank: int):
     if name in ("expand_dims", "unsqueeze") and len(args) == 2 \
             and isinstance(node.func.value, cst.Name):
         return _axis_at(_code(args[0]), _int(args[1]), rank)
-    if name in ("reshape", "view") and rank == 2 and [_int(a) for a in args] == [-1, 1]:
-        return f"{_code(node.func.value)}.{name}(-1)", [":", "None"]
+    if name in ("reshape", "view"):
+        return _reshaped(node, name, args, rank)
     return None
+
+
+def _reshaped(node, name: str, args, rank: int):
+    """``x.reshape(n, 1, 1)`` -> ``('x.reshape(n)', [':', 'None', 'None'])``: the size-1
+    axes given as literal 1s are the inserted ones (``x.reshape(n, 1, 1)[:, 0, 0]`` is
+    ``x.reshape(n)``, whatever the rank of ``x``)."""
+    if len(args) == 1 and isinstance(args[0], cst.Tuple):
+        args = [e.value for e in args[0].elements]
+    if len(args) != rank:
+        return None
+    parts = ["None" if _int(a) == 1 else ":" for a in args]
+    kept = [_code(a) for a, part in zip(args, parts) if part == ":"]
+    if not kept:
+        return None
+    return f"{_code(node.func.value)}.{name}({', '.join(kept)})", parts
 
 
 def _axis_at(base: str, axis: int | None, rank: int):
