@@ -10,7 +10,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL = {"broadcasting", "corpus_helpers", "oracles", "conftest"}
+#: the package and the test modules themselves (a test may import helpers of another)
+LOCAL = {"broadcasting"} | {path.stem for path in ROOT.glob("tests/*.py")}
 
 
 def _top_level_imports(paths) -> set[str]:

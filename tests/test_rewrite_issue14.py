@@ -241,3 +241,17 @@ def test_a_formula_factor_longer_than_a_line_is_wrapped_at_spaces():
     assert len(lines) > 2 and all(len(line) <= 60 for line in lines)
     assert all(line.startswith("#") for line in lines)
     assert " ".join(line.lstrip("# ") for line in lines).count("b39") == 1
+
+
+def test_no_backslash_of_a_continued_line_in_the_formula():
+    src = "import numpy as np\na, B = np.ones(3), np.ones((2, 3))\ny = a * \\\n    B\n"
+    rw = rewrite_source(src, _fresh())
+    comments = [line.partition("#")[2] for line in rw.source.splitlines() if "#" in line]
+    assert comments == [" y[i,j] = a[j] · B[i,j]"]
+
+
+def test_the_magic_takes_all():
+    from broadcasting.rewrite.magic import explicit_cell
+    ns = {"a": np.ones((2, 3)), "B": np.ones((2, 3))}
+    assert explicit_cell("C = a * B", ns).source == "C = a * B"
+    assert "einsum(a, B" in explicit_cell("C = a * B", ns, all=True).source
