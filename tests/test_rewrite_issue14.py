@@ -255,3 +255,16 @@ def test_the_magic_takes_all():
     ns = {"a": np.ones((2, 3)), "B": np.ones((2, 3))}
     assert explicit_cell("C = a * B", ns).source == "C = a * B"
     assert "einsum(a, B" in explicit_cell("C = a * B", ns, all=True).source
+
+
+def test_equal_shapes_before_a_number_stay_in_the_first_operand():
+    """`-w * b * 0.5 * M`: `-w * b` broadcasts nothing, so it stays as written in the first
+    operand and the order of the multiplications is the original one; with all=True it would
+    have to be an einsum too, so the chain is kept."""
+    src = ("import torch\nw, b = torch.randn(3), torch.randn(3)\nM = torch.randn(2, 3)\n"
+           "y = -w * b * 0.5 * M\n")
+    rw, before, after, _ = round_trip(src, "torch", [], all_products=False)
+    assert 'y = torch.einsum("j,...j->...j", -w * b * 0.5, M)' in rw.source
+    assert_same_arrays(before, after)
+    every = rewrite_source(src, _fresh(), all=True)
+    assert every.summary.kept[0].outcome == Outcome.NUMBER_INSIDE

@@ -108,7 +108,7 @@ def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = Fals
                                    "never ran to the end: no complete execution was recorded"))
     if not all_products and not broadcasts(runs) and all(classify(r) is None for r in runs):
         return Decision(None, EQUAL_SHAPES, tuple(runs[0]), len(runs))
-    forms = [build_form(run, style, aliases, inplace) for run in runs]
+    forms = [build_form(run, style, aliases, inplace, not all_products) for run in runs]
     reasons = {f for f in forms if isinstance(f, Kept)}
     texts = {f.render(_names(len(runs[0]))) for f in forms if isinstance(f, Form)}
     if reasons and not texts and len(reasons) == 1:

@@ -164,16 +164,24 @@ def classify(leaves) -> Kept | None:
     return None
 
 
-def _layout(leaves):
-    """``(head, trailing numbers)`` of a chain, or why it is kept: a number between array
-    factors would have to move (the einsum multiplies the arrays first)."""
+def _layout(leaves, equal_head: bool = False):
+    """``(head, trailing numbers, array operands)`` of a chain, or why it is kept. The head
+    (written as it is, as the first operand) runs to the second array; a number between
+    array factors would have to move (the einsum multiplies the arrays first), unless
+    ``equal_head`` and the arrays before it have one shape: then they stay in the head,
+    an elementwise product that broadcasts nothing (``-w * b * 0.5 * M``)."""
     arrays = [k for k, o in enumerate(leaves) if o.is_array]
-    if any(not leaves[k].is_array for k in range(arrays[1], arrays[-1])):
+    trailing = tuple(range(arrays[-1] + 1, len(leaves)))
+    middle = [k for k in range(arrays[1], arrays[-1]) if not leaves[k].is_array]
+    if not middle:
+        return (tuple(range(arrays[1])) if arrays[1] > 1 else ()), trailing, arrays
+    inside = [k for k in arrays if k < middle[-1]]
+    if not equal_head or len({leaves[k].shape for k in inside}) > 1:
         return Kept(Outcome.NUMBER_INSIDE,
                     "a number between array factors: an einsum would change the order of the "
                     "multiplications (and the last bit of the values)")
-    head = tuple(range(arrays[1])) if arrays[1] > 1 else ()
-    return head, tuple(range(arrays[-1] + 1, len(leaves)))
+    after = [k for k in arrays if k > middle[-1]]
+    return tuple(range(after[0])), trailing, [arrays[0]] + after
 
 
 def batch_axes(plan) -> int:
@@ -219,26 +227,27 @@ def _generic_parts(plan, k: int, library: str):
     return out, result
 
 
-def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
+def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False,
+               equal_head: bool = False):
     """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`).
-    Cached: a program repeats the same operand patterns, and each is proved on probes once."""
-    return _build_form(tuple(leaves), style, aliases, inplace)
+    ``equal_head``: arrays of one shape before a number may stay in the head (see
+    ``_layout``). Cached: a program repeats its operand patterns, each proved on probes once."""
+    return _build_form(tuple(leaves), style, aliases, inplace, equal_head)
 
 
 build_form.cache_clear = lambda: _build_form.cache_clear()  # for honest benchmarks
 
 
 @functools.lru_cache(maxsize=4096)
-def _build_form(leaves, style: str, aliases: Aliases, inplace: bool):
+def _build_form(leaves, style: str, aliases: Aliases, inplace: bool, equal_head: bool):
     why = classify(leaves)
     if why:
         return why
     leaves = tuple(leaves)
-    layout = _layout(leaves)
+    layout = _layout(leaves, equal_head)
     if isinstance(layout, Kept):
         return layout
-    head, numbers = layout
-    arrays = [k for k, o in enumerate(leaves) if o.is_array]
+    head, numbers, arrays = layout
     library = leaves[arrays[0]].kind
     try:
         plan = make_plan(tuple(leaves[k].shape for k in arrays))
@@ -280,7 +289,7 @@ def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = Fa
     layout = _layout(leaves)
     if isinstance(layout, Kept):
         return layout
-    head, numbers = layout
+    head, numbers, _ = layout
     library = leaves[arrays[0]].kind
     clone = ".clone()" if inplace and library == "torch" else ""
     args = tuple(Arg(k, clone if n == 0 else "") for n, k in enumerate(arrays))
