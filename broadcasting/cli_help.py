@@ -124,6 +124,10 @@ REWRITE = """Rewrite a Python file or a Jupyter notebook so that every implicit 
 product between arrays (`a * B`) becomes an explicit einsum, with the index formula as a
 comment. Comments and formatting are kept.
 
+Only products that broadcast are rewritten (operands of different shapes, or a chain in which
+some factor broadcasts); --all rewrites products of equal shapes too. Leading batch axes are
+written `...`, so the rewritten code takes more (or fewer) batch axes, as `*` did.
+
 THE PROGRAM IS EXECUTED, once, to learn the shapes and dtypes of the operands of every `*`
 (a notebook's code cells run in order in one namespace). Run it only on code you trust, or
 use --no-exec with --shape to rewrite from shapes you give, without running anything.
@@ -138,6 +142,7 @@ examples:
   broadcasting rewrite notebook.ipynb -o notebook_explicit.ipynb
   broadcasting rewrite model.py --in-place --no-annotate
   broadcasting rewrite step.py --no-exec --shape x=2 --shape W=2,3
+  broadcasting rewrite layers.py --no-exec --shape affine_forward.w=4,5 --shape b=5
 """
 
 DERIVE = """Derive the backward pass of a forward function FUNC defined in FILE.py: the source of

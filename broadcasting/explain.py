@@ -359,6 +359,8 @@ class Explanation:
             rows.append(("matrix", f"{mf.latex}    ({mf.case}{': ' + mf.words if mf.words else ''})"))
         if self.einsum is not None:
             rows.append(("einsum", f"{self.einsum}    einops \"{self.einops}\""))
+            if any(o.index_text for o in p.operands):  # stretched axes indexed away
+                rows.append(("operands", ", ".join(o.name + o.index_text for o in p.operands)))
         for k, (formula, eq) in enumerate(self._backward_shown):
             rows.append(("backward" if k == 0 else "", f"{formula}    {eq}".rstrip()))
         if len(self.operands) > SHOWN:

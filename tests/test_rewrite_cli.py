@@ -17,10 +17,10 @@ def test_prints_rewrite_and_never_touches_input(tmp_path, capsys):
     src.write_text(PROGRAM)
     assert main(["rewrite", str(src)]) == 0
     out = capsys.readouterr()
-    assert 'y = einops.einsum(x, W, "j, i j -> i j")  # keep me' in out.out
+    assert 'y = einops.einsum(x, W, "j, ... j -> ... j")  # keep me' in out.out
     assert "rewrote 1" in out.err and src.read_text() == PROGRAM
     assert main(["rewrite", str(src), "--style", "numpy", "--no-annotate", "-o", str(tmp_path / "o.py")]) == 0
-    assert (tmp_path / "o.py").read_text().endswith('y = np.einsum("j,ij->ij", x, W)  # keep me\n')
+    assert (tmp_path / "o.py").read_text().endswith('y = np.einsum("j,...j->...j", x, W)  # keep me\n')
     assert main(["rewrite", str(src), "--in-place"]) == 0
     assert "einops.einsum" in src.read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
@@ -61,7 +61,7 @@ def test_no_exec_from_given_shapes(tmp_path, capsys):
     src.write_text("y = 0.5 * x * W\nz = x * load()\n")
     assert main(["rewrite", str(src), "--no-exec", "--shape", "x=3", "--shape", "W=2,3"]) == 0
     out = capsys.readouterr()
-    assert 'y = 0.5 * einops.einsum(x, W, "j, i j -> i j")' in out.out
+    assert 'y = einops.einsum(0.5 * x, W, "j, ... j -> ... j")' in out.out
     assert "z = x * load()" in out.out and UNKNOWN in out.err
     rw = rewrite_static("t = a * b", {"a": (2, 1), "b": (3,)}, style="torch")
     assert 'torch.einsum("i,j->ij"' not in rw.source and "torch.outer(a[:, 0], b)" in rw.source
@@ -101,7 +101,7 @@ def test_magic_runs_cell_and_explains(monkeypatch):
     ip.magics[("cell", "explicit")]("--style numpy", "C = a * B")
     assert ip.user_ns["C"].shape == (2, 3)
     text = shown[0].data
-    assert 'np.einsum("j,ij->ij", a, B)' in text and "$$C_{ij} = a_{j} B_{ij}$$" in text
+    assert 'np.einsum("j,...j->...j", a, B)' in text and "$$C_{ij} = a_{j} B_{ij}$$" in text
     rw = explicit_cell("D = a * B * 2.0", ip.user_ns)
     assert "$$D_{ij} = a_{j} B_{ij} 2.0$$" in markdown_of(rw).replace("\\mathrm{2.0}", "2.0")
     direct = FakeIPython()  # the rewrite package's own entry point registers the same magic

@@ -7,7 +7,7 @@ notebooks: :func:`rewrite_notebook`; Jupyter: ``%load_ext broadcasting`` then ``
 >>> import numpy as np
 >>> from broadcasting import rewrite_source
 >>> rewrite_source("y = a * B", {"a": np.ones(3), "B": np.ones((2, 3))}, annotate=False).source
-'import einops\\ny = einops.einsum(a, B, "j, i j -> i j")'
+'import einops\\ny = einops.einsum(a, B, "j, ... j -> ... j")'
 """
 import importlib
 

@@ -5,7 +5,7 @@ broadcasting ``*`` between arrays explicit.
 >>> r = rewrite_source("y = a * B", {"a": np.ones(3), "B": np.ones((2, 3))})
 >>> print(r.source)
 import einops
-y = einops.einsum(a, B, "j, i j -> i j")  # y[i,j] = a[j] · B[i,j]
+y = einops.einsum(a, B, "j, ... j -> ... j")  # y[i,j] = a[j] · B[i,j]
 >>> r.sites[0].shapes, r.sites[0].reason
 (((3,), (2, 3)), None)
 """
@@ -23,11 +23,12 @@ from ..explain import explain
 from ..trace import TRACER_NAME, Site, function_source, globals_of, instrument, run_traced
 from .chains import NEVER_RAN
 from .forms import STYLES, Aliases, classify
-from .outcome import NOT_PRODUCTS, Kept, Outcome
+from .outcome import LEFT_AS_IS, NOT_PRODUCTS, Kept, Outcome
+from .summary import Summary, summarize
 from .transform import ChainRecord, transform
 
 __all__ = ["Rewrite", "RewriteSite", "rewrite_source", "rewrite_sites", "rewrite_function",
-           "implicit_products", "instrument_or_raise", "markdown_of"]
+           "implicit_products", "broadcasting_products", "instrument_or_raise", "markdown_of"]
 
 _IMPORTS = {"einops": ("einops", "import einops"), "numpy": ("np", "import numpy as np"),
             "torch": ("torch", "import torch")}
@@ -40,7 +41,8 @@ class RewriteSite:
     recorded execution (None for a non-array operand, ``()`` when it never ran);
     ``replacement`` is the explicit text of the chain it belongs to (None when kept) and
     ``reason`` says why it was kept (None when rewritten), ``outcome`` the same as an
-    :class:`Outcome` (for code to decide on)."""
+    :class:`Outcome` (for code to decide on). ``generic``: the replacement takes any number of
+    leading batch axes (``...``) as ``*`` did; False where its ranks are fixed as traced."""
 
     line: int
     col: int
@@ -54,6 +56,7 @@ class RewriteSite:
     chain_shapes: tuple = ()     # shapes of the chain's leaves (() for a number)
     names: tuple = ()            # the leaves' source text
     outcome: Outcome = Outcome.REWRITTEN
+    generic: bool = True
 
     @property
     def rewritten(self) -> bool:
@@ -84,8 +87,16 @@ class Rewrite:
 
     @property
     def kept(self) -> tuple[RewriteSite, ...]:
-        """Sites between arrays that were kept (products of non-arrays are not listed)."""
-        return tuple(s for s in self.sites if not s.rewritten and s.outcome not in NOT_PRODUCTS)
+        """Products between arrays kept for a reason (products of non-arrays and products of
+        equal shapes, explicit already, are not listed)."""
+        return tuple(s for s in self.sites if not s.rewritten
+                     and s.outcome not in NOT_PRODUCTS | LEFT_AS_IS)
+
+    @property
+    def summary(self) -> Summary:
+        """Every site counted once: rewritten, equal shapes left as is, never ran, not arrays,
+        kept with a reason (see :class:`~broadcasting.rewrite.summary.Summary`)."""
+        return summarize(self.sites)
 
     def diff(self, context: int = 3) -> str:
         """The unified diff from the original to the rewritten program."""
@@ -146,24 +157,27 @@ def instrument_or_raise(source: str, filename: str = "<source>"):
 
 
 def rewrite_source(source: str, namespace: dict | None = None, *, style: str = "einops",
-                   annotate: bool = True, filename: str = "<source>") -> Rewrite:
+                   annotate: bool = True, filename: str = "<source>",
+                   all: bool = False) -> Rewrite:  # noqa: A002 - the documented option name
     """Run ``source`` once (in ``namespace``, a fresh dict if None) recording every ``*``, then
     rewrite each product between arrays as one explicit einsum (``style``: ``"einops"``,
     ``"numpy"`` or ``"torch"``; numpy/torch emit the operands' own ``einsum``/``outer``).
+    Only products that broadcast are rewritten (shapes differ, or a chain in which some factor
+    broadcasts); ``all=True`` rewrites products of equal shapes too.
 
     The program's own exceptions propagate; a syntax error raises :class:`RewriteError`.
 
     >>> import numpy as np
     >>> r = rewrite_source("import numpy as np\\nz = np.ones(3) * np.ones((2, 1))", style="numpy")
-    >>> print(r.source.splitlines()[1])
-    z = np.einsum("j,i->ij", np.ones(3), np.ones((2, 1))[:, 0])  # z[i,j] = np.ones(3)[j] · np.ones((2, 1))[i,0]
+    >>> print(r.source.splitlines()[2])
+    z = np.einsum("j,...->...j", np.ones(3), np.ones((2, 1))[..., 0])
     """
     _check_style(style)
     code, sites = instrument_or_raise(source, filename)
     namespace = {} if namespace is None else namespace
     run_traced(code, sites, namespace)
     return rewrite_sites(source, sites, namespace, style=style, annotate=annotate,
-                         filename=filename)
+                         filename=filename, all=all)
 
 
 def _check_style(style: str) -> None:
@@ -173,7 +187,7 @@ def _check_style(style: str) -> None:
 
 def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None, *,
                   style: str = "einops", annotate: bool = True, filename: str = "<source>",
-                  add_imports: bool = True) -> Rewrite:
+                  add_imports: bool = True, all: bool = False) -> Rewrite:  # noqa: A002
     """Rewrite ``source`` from sites already traced (or built from given shapes)."""
     _check_style(style)
     if not implicit_products(sites):  # nothing to do: not even parsed, byte for byte
@@ -181,7 +195,7 @@ def rewrite_sites(source: str, sites: list[Site], namespace: dict | None = None,
     aliases, missing = _module_aliases(namespace or {})
     imports = {lib: _IMPORTS[lib][1] for lib in missing} if add_imports else {}
     try:
-        new, records = transform(source, sites, style, aliases, annotate, imports)
+        new, records = transform(source, sites, style, aliases, annotate, imports, all)
     except cst.ParserSyntaxError as err:
         raise RewriteError(f"{filename}:{err.raw_line}:{err.raw_column + 1}: syntax error: "
                            f"{err.message}") from None
@@ -209,7 +223,8 @@ def _site_records(sites: list[Site], records: list[ChainRecord]) -> tuple[Rewrit
                                r.replacement if r is not None else None,
                                kept.message if kept else None, "*=" if s.augmented else "*",
                                r.formula if r is not None else None, len(s.counts),
-                               *_leaf_info(r), kept.outcome if kept else Outcome.REWRITTEN))
+                               *_leaf_info(r), kept.outcome if kept else Outcome.REWRITTEN,
+                               r is None or r.decision.form is None or r.decision.form.generic))
     return tuple(out)
 
 
@@ -249,23 +264,41 @@ def implicit_products(sites) -> list[Site]:
     return out
 
 
+def broadcasting_products(sites) -> list[Site]:
+    """The implicit products (:func:`implicit_products`) of which some execution multiplies
+    arrays of different shapes: what the rewriter makes explicit by default.
+
+    >>> import numpy as np
+    >>> from broadcasting.trace import trace_source
+    >>> t = trace_source("y = a * b\\nz = a * B", {"a": np.ones(3), "b": np.ones(3),
+    ...                                             "B": np.ones((2, 3))})
+    >>> [s.text for s in broadcasting_products(t.sites)]
+    ['a * B']
+    """
+    return [s for s in implicit_products(sites)
+            if any(e.left.is_array and e.right.is_array and e.left.shape != e.right.shape
+                   for e in s.executions)]
+
+
 # -- functions ------------------------------------------------------------------------------
 
 _COUNTER = [0]
 
 
-def rewrite_function(fn, *args, style: str = "einops", annotate: bool = True, **kwargs):
+def rewrite_function(fn, *args, style: str = "einops", annotate: bool = True,
+                     all: bool = False, **kwargs):  # noqa: A002
     """Run ``fn(*args, **kwargs)`` once, traced, and return the explicit version of ``fn``:
     a new function (same name, defaults and docstring) whose source is rewritten. The
     source is on it as ``.source`` (``inspect.getsource`` works too) and the full
     :class:`Rewrite` as ``.rewrite``. Globals and closure values are a snapshot of ``fn``'s.
+    ``all=True`` rewrites products of equal shapes too (as :func:`rewrite_source`).
 
     >>> import numpy as np
     >>> def scale(a, B):
     ...     return a * B
     >>> explicit = rewrite_function(scale, np.ones(3), np.ones((2, 3)))
     >>> print(explicit.source.splitlines()[-1].strip())
-    return einops.einsum(a, B, "j, i j -> i j")  # C[i,j] = a[j] · B[i,j]
+    return einops.einsum(a, B, "j, ... j -> ... j")  # C[i,j] = a[j] · B[i,j]
     >>> explicit(np.ones(3), np.ones((2, 3))).shape
     (2, 3)
     """
@@ -277,7 +310,7 @@ def rewrite_function(fn, *args, style: str = "einops", annotate: bool = True, **
     namespace[fn.__name__](*args, **kwargs)
     namespace.pop(TRACER_NAME, None)
     rw = rewrite_sites(source, sites, namespace, style=style, annotate=annotate,
-                       filename=f"{fn.__qualname__}")
+                       filename=f"{fn.__qualname__}", all=all)
     return _compile_function(fn, rw, namespace)
 
 

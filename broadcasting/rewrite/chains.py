@@ -21,9 +21,10 @@ from ..explain import explain
 from ..shapes import BroadcastError, broadcast_tuples
 from ..trace import Operand, Site
 from .forms import Aliases, Form, build_ellipsis_form, build_form
-from .outcome import Kept, Outcome
+from .forms import classify
+from .outcome import EQUAL_SHAPES, Kept, Outcome
 
-__all__ = ["Decision", "chain_runs", "decide", "formula", "ellipsis_formula", "NEVER_RAN"]
+__all__ = ["Decision", "chain_runs", "decide", "broadcasts", "formula", "ellipsis_formula", "NEVER_RAN"]
 
 #: more runs than this in one chain are not enumerated (the chain is kept)
 MAX_RUNS = 256
@@ -87,8 +88,15 @@ def _describe(run) -> str:
     return " * ".join(str(o.shape) if o.is_array else o.type_name for o in run)
 
 
-def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = False) -> Decision:
-    """The decision for one chain (sites innermost first)."""
+def broadcasts(runs) -> bool:
+    """Whether some run of a chain multiplies arrays of different shapes."""
+    return any(len({o.shape for o in run if o.is_array}) > 1 for run in runs)
+
+
+def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = False,
+           all_products: bool = False) -> Decision:
+    """The decision for one chain (sites innermost first). Unless ``all_products``, a chain
+    whose every run multiplies equal shapes is left as written (nothing is broadcast)."""
     if not sites[-1].ran:
         return Decision(None, NEVER_RAN)
     runs = chain_runs(sites)
@@ -98,7 +106,9 @@ def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = Fals
     if not runs:
         return Decision(None, Kept(Outcome.INCOMPLETE,
                                    "never ran to the end: no complete execution was recorded"))
-    forms = [build_form(run, style, aliases, inplace) for run in runs]
+    if not all_products and not broadcasts(runs) and all(classify(r) is None for r in runs):
+        return Decision(None, EQUAL_SHAPES, tuple(runs[0]), len(runs))
+    forms = [build_form(run, style, aliases, inplace, not all_products) for run in runs]
     reasons = {f for f in forms if isinstance(f, Kept)}
     texts = {f.render(_names(len(runs[0]))) for f in forms if isinstance(f, Form)}
     if reasons and not texts and len(reasons) == 1:
@@ -111,7 +121,8 @@ def decide(sites: list[Site], style: str, aliases: Aliases, inplace: bool = Fals
         return Decision(None, Kept(Outcome.MIXED_FORMS,
                                    f"its executions need different explicit forms ({seen})"),
                         tuple(runs[0]), len(runs))
-    return Decision(forms[0], None, tuple(runs[0]), len(runs))
+    ranks = {len(_result(run).shape or ()) for run in runs}
+    return Decision(forms[0], None, tuple(runs[0]), len(runs), ellipsis=len(ranks) > 1)
 
 
 def _one_ellipsis_form(runs, style: str, aliases: Aliases, inplace: bool) -> Form | None:
@@ -141,7 +152,7 @@ def _names(n: int) -> list[str]:
     return [f"__bc_x{k}" for k in range(n)]
 
 
-def formula(leaves, names, result: str | None, drop=None) -> str:
+def formula(leaves, names, result: str | None, drop=None, letters=None) -> str:
     """The index formula in the program's own names, ``·`` between factors, derived from the
     plan (Python numbers are factors without indices).
 
@@ -151,7 +162,9 @@ def formula(leaves, names, result: str | None, drop=None) -> str:
     'C[i,j] = 0.5 · a[j] · B[i,j]'
 
     ``drop`` (leaf -> axis positions) leaves indices out: an operand written ``x[:, None]`` is
-    named ``x`` with the index of its added axis dropped.
+    named ``x`` with the index of its added axis dropped. ``letters`` (a
+    :class:`~broadcasting.rewrite.letters.Letters`) maps the axis labels to letters the
+    program does not use.
     """
     shapes = [o.shape if o.is_array else () for o in leaves]
     marks = [f"\x01{k}\x02" for k in range(len(leaves))]
@@ -161,6 +174,8 @@ def formula(leaves, names, result: str | None, drop=None) -> str:
     for k, positions in (drop or {}).items():
         text = re.sub(re.escape(marks[k]) + r"\[([^\]]*)\]", lambda m: marks[k] + _without(
             m.group(1), positions), text)
+    if letters is not None:
+        text = letters.index(text)
     for mark, name in zip(marks, names):
         text = text.replace(mark, name)
     return text

@@ -21,12 +21,16 @@ def register(sub) -> None:
     p.add_argument("--style", choices=("einops", "numpy", "torch"), default="einops",
                    help="einops.einsum (default), or the arrays' own np/torch einsum and outer")
     p.add_argument("--no-annotate", action="store_true", help="no index-formula comments")
+    p.add_argument("--all", action="store_true", dest="all_products",
+                   help="rewrite products of equal shapes too (default: only products that "
+                        "broadcast)")
     p.add_argument("-o", "--output", metavar="OUT", help="write the rewritten file to OUT")
     p.add_argument("--in-place", action="store_true", help="replace FILE (atomically)")
     p.add_argument("--no-exec", action="store_true",
                    help="do not run the program: use the shapes given with --shape")
     p.add_argument("--shape", action="append", default=[], metavar="NAME=SIZES",
-                   help="shape of a variable for --no-exec, e.g. W=2,3 (repeat it)")
+                   help="shape of a variable for --no-exec, e.g. W=2,3 (everywhere) or "
+                        "func.W=2,3 (inside function func only); repeat it")
     p.set_defaults(run=run)
 
 
@@ -64,10 +68,12 @@ def _rewrite_python(args, path: Path):
     annotate = not args.no_annotate
     if args.no_exec:
         shapes = dict(parse_shape_option(s) for s in args.shape)
-        rw = rewrite_static(source, shapes, style=args.style, annotate=annotate, filename=str(path))
+        rw = rewrite_static(source, shapes, style=args.style, annotate=annotate,
+                            filename=str(path), all=args.all_products)
         return rw.source, [rw]
     namespace = {"__name__": "__main__", "__file__": str(path)}
-    rw = rewrite_source(source, namespace, style=args.style, annotate=annotate, filename=str(path))
+    rw = rewrite_source(source, namespace, style=args.style, annotate=annotate,
+                        filename=str(path), all=args.all_products)
     return rw.source, [rw]
 
 
@@ -81,7 +87,8 @@ def _rewrite_notebook(args, path: Path):
     except Exception as err:  # nbformat raises several kinds for a bad file
         raise RewriteError(f"cannot read notebook {path}: {err}") from None
     new, rewrites = rewrite_notebook(nb, {"__name__": "__main__"}, style=args.style,
-                                     annotate=not args.no_annotate, name=str(path))
+                                     annotate=not args.no_annotate, name=str(path),
+                                     all=args.all_products)
     return nbformat.writes(new) + "\n", rewrites
 
 
@@ -100,12 +107,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _summary(rewrites) -> str:
-    done = sum(len(r.rewritten) for r in rewrites)
-    kept = [s for r in rewrites for s in r.kept]
-    lines = [f"rewrote {done} `*` site(s); kept {len(kept)} array product(s)"]
-    lines += [f"  {r.filename}:{s.line}:{s.col}: kept `{s.text}`: {s.reason}"
-              for r in rewrites for s in r.kept]
-    return "\n".join(lines)
+    """One block per file: what was rewritten, left as is, never ran, kept and why."""
+    out = []
+    for r in rewrites:
+        parts = r.summary.lines()
+        if len(rewrites) > 1 and not r.sites:
+            continue
+        out.append(f"{r.filename}: " + parts[0])
+        out += [f"  {part}" for part in parts[1:]]
+    return "\n".join(out) if out else "rewrote no product"
 
 
 def run(args) -> int:

@@ -13,21 +13,21 @@ are cast explicitly where they differ, and a chain whose dtype still differs is 
 >>> B = Operand("numpy", "ndarray", (2, 3), "float32")
 >>> form = build_form((Operand("number", "float"), a, B), "einops", Aliases())
 >>> form.render(["0.5", "a", "B"])
-'0.5 * einops.einsum(a[0, ...], B, ", i j -> i j")'
+'einops.einsum((0.5 * a)[0, ...], B, ", ... -> ...")'
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
-from ..notation import einops_pattern
 from ..plan import make_plan
 from ..shapes import BroadcastError
 from ..trace import Operand
 from .outcome import Kept, Outcome
 from .probes import probe, run_probe
 
-__all__ = ["Aliases", "Arg", "Form", "build_form", "build_ellipsis_form", "STYLES"]
+__all__ = ["Aliases", "Arg", "Form", "build_form", "build_ellipsis_form", "batch_axes", "STYLES"]
 
 STYLES = ("einops", "numpy", "torch")
 
@@ -55,7 +55,11 @@ class Arg:
 
 @dataclass(frozen=True)
 class Form:
-    """How a chain is written explicitly: ``numbers * func(args…, pattern)``."""
+    """How a chain is written explicitly: ``func(head…, args…, pattern) * numbers``. The
+    leaves in ``head`` (the first array and the numbers written before the second array) stay
+    one operand, multiplied as written, and ``numbers`` (after the last array) multiply the
+    call: the multiplications happen in the original order, so values are bit-identical.
+    ``generic``: the pattern works for any number of leading batch axes (``...``)."""
 
     numbers: tuple[int, ...]
     func: str
@@ -65,24 +69,46 @@ class Form:
     libraries: tuple[str, ...]   # modules the text uses: 'einops', 'numpy', 'torch'
     einsum: str                  # the plan's einsum equation (for reports)
     dtype: str                   # the dtype it gives, = the dtype of the original product
+    head: tuple[int, ...] = ()   # leaves multiplied into the first operand (() = just it)
+    generic: bool = True
 
-    def render(self, texts, atomic=None, comments=None, indent: str = "") -> str:
+    def render(self, texts, atomic=None, comments=None, indent: str = "",
+               layout: str = "flat") -> str:
         """The source text, given each leaf's text; ``atomic[k]`` says a leaf needs no
-        parentheses before a suffix. ``comments[k]`` (leaf -> list of comments) lays the call
-        out one operand per line with the comments kept after their operand."""
-        atomic = atomic or [True] * len(texts)
+        parentheses before a suffix. ``layout``: ``"flat"`` (one line), ``"packed"`` (the
+        arguments on one line of their own) or ``"exploded"`` (one argument per line);
+        ``comments[k]`` (leaf -> list of comments) explode it, each after its operand."""
+        texts, atomic = self._with_head(list(texts), list(atomic or [True] * len(texts)))
         args = [self._arg(a, texts, atomic) for a in self.args]
         pattern = [] if self.pattern is None else [f'"{self.pattern}"']
         items = pattern + args if self.pattern_first else args + pattern
         leaves = [a.leaf for a in self.args]
         leaves = [None] + leaves if self.pattern_first else leaves + [None]
         leaves = leaves if self.pattern is not None else [a.leaf for a in self.args]
-        if comments and any(comments.values()):
-            body = self._multiline(items, leaves, comments, indent)
+        if layout == "packed" and not (comments and any(comments.values())):
+            body = f"{self.func}(\n{indent}    " + ", ".join(items) + f"\n{indent})"
+        elif layout != "flat" or (comments and any(comments.values())):
+            body = self._multiline(items, leaves, self._head_comments(comments or {}), indent)
         else:
             body = f"{self.func}({', '.join(items)})"
         factors = [texts[k] if atomic[k] else f"({texts[k]})" for k in self.numbers]
-        return " * ".join(factors + [body])
+        return " * ".join([body] + factors)
+
+    def _with_head(self, texts, atomic):
+        if len(self.head) > 1:
+            first = self.args[0].leaf
+            texts[first] = " * ".join(texts[k] if atomic[k] or k == self.head[0] else
+                                      f"({texts[k]})" for k in self.head)
+            atomic[first] = False
+        return texts, atomic
+
+    def _head_comments(self, comments):
+        """Comments after the head's leaves go with the first operand."""
+        if len(self.head) < 2:
+            return comments
+        out = {k: v for k, v in comments.items() if k not in self.head}
+        out[self.args[0].leaf] = [c for k in self.head for c in comments.get(k, ())]
+        return out
 
     @staticmethod
     def _arg(arg: Arg, texts, atomic) -> str:
@@ -138,24 +164,107 @@ def classify(leaves) -> Kept | None:
     return None
 
 
-def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
-    """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`)."""
+def _layout(leaves, equal_head: bool = False):
+    """``(head, trailing numbers, array operands)`` of a chain, or why it is kept. The head
+    (written as it is, as the first operand) runs to the second array; a number between
+    array factors would have to move (the einsum multiplies the arrays first), unless
+    ``equal_head`` and the arrays before it have one shape: then they stay in the head,
+    an elementwise product that broadcasts nothing (``-w * b * 0.5 * M``)."""
+    arrays = [k for k, o in enumerate(leaves) if o.is_array]
+    trailing = tuple(range(arrays[-1] + 1, len(leaves)))
+    middle = [k for k in range(arrays[1], arrays[-1]) if not leaves[k].is_array]
+    if not middle:
+        return (tuple(range(arrays[1])) if arrays[1] > 1 else ()), trailing, arrays
+    inside = [k for k in arrays if k < middle[-1]]
+    if not equal_head or len({leaves[k].shape for k in inside}) > 1:
+        return Kept(Outcome.NUMBER_INSIDE,
+                    "a number between array factors: an einsum would change the order of the "
+                    "multiplications (and the last bit of the values)")
+    after = [k for k in arrays if k > middle[-1]]
+    return tuple(range(after[0])), trailing, [arrays[0]] + after
+
+
+def batch_axes(plan) -> int:
+    """How many leading result axes are written ``...``: those that every operand either has
+    all of (kept) or none of, so more (or fewer) batch axes work as with ``*``. When every
+    operand with the leading axes would be ``...`` alone while another names an axis, it is
+    an outer product: it stays ``i, j -> i j``.
+
+    >>> batch_axes(make_plan(((3,), (2, 3)))), batch_axes(make_plan(((8, 5, 4), (8, 5, 1))))
+    (1, 2)
+    >>> batch_axes(make_plan(((3, 1), (1, 4)))), batch_axes(make_plan(((2, 3), (2, 3))))
+    (0, 2)
+    """
+    rank = len(plan.result_labels)
+    best = 0
+    for k in range(1, rank + 1):
+        lead = set(plan.result_labels[:k])
+        own = [set(o.labels) - lead for o in plan.operands]
+        carrying = [len(lead & set(o.labels)) == k for o in plan.operands]
+        if any(len(lead & set(o.labels)) not in (0, k) for o in plan.operands):
+            continue
+        if not any(c and rest for c, rest in zip(carrying, own)) \
+                and any(rest for c, rest in zip(carrying, own) if not c):
+            continue  # `v[:, None] * w` stays `i, j -> i j`, not `..., j -> ... j`
+        best = k
+    return best
+
+
+def _generic_parts(plan, k: int, library: str):
+    """Per operand ``(labels, index suffix)`` with the first ``k`` result axes as ``...``."""
+    out = []
+    for o in plan.operands:
+        carries = k and plan.result_labels[0] in o.labels
+        if not carries:
+            out.append((tuple(o.labels), _index(o, library)))
+            continue
+        rest = [":" if a.kept else "0" for a in o.axes[k:]]
+        while rest and rest[0] == ":":
+            rest.pop(0)  # `...` takes the leading axes kept
+        index = "[" + ", ".join(["..."] + rest) + "]" if rest else ""
+        out.append((("...",) + tuple(o.labels[k:]), index))
+    result = (("...",) if k else ()) + tuple(plan.result_labels[k:])
+    return out, result
+
+
+def build_form(leaves, style: str, aliases: Aliases, inplace: bool = False,
+               equal_head: bool = False):
+    """The :class:`Form` of a chain with these leaf operands, or why it is kept (:class:`Kept`).
+    ``equal_head``: arrays of one shape before a number may stay in the head (see
+    ``_layout``). Cached: a program repeats its operand patterns, each proved on probes once."""
+    return _build_form(tuple(leaves), style, aliases, inplace, equal_head)
+
+
+build_form.cache_clear = lambda: _build_form.cache_clear()  # for honest benchmarks
+
+
+@functools.lru_cache(maxsize=4096)
+def _build_form(leaves, style: str, aliases: Aliases, inplace: bool, equal_head: bool):
     why = classify(leaves)
     if why:
         return why
     leaves = tuple(leaves)
-    arrays = [k for k, o in enumerate(leaves) if o.is_array]
-    numbers = tuple(k for k, o in enumerate(leaves) if not o.is_array)
+    layout = _layout(leaves, equal_head)
+    if isinstance(layout, Kept):
+        return layout
+    head, numbers, arrays = layout
     library = leaves[arrays[0]].kind
     try:
         plan = make_plan(tuple(leaves[k].shape for k in arrays))
     except BroadcastError as err:
         return Kept(Outcome.NOT_BROADCASTABLE, f"the shapes do not broadcast: {err}")
-    suffixes = [_index(p, library) + (".clone()" if inplace and k == 0 and library == "torch" else "")
-                for k, p in zip(arrays, plan.operands)]
-    func, pattern, first, libs = _call(style, library, plan, suffixes, aliases)
-    return _proved(leaves, Form(numbers, func, tuple(Arg(k, s) for k, s in zip(arrays, suffixes)),
-                                pattern, first, libs, plan.einsum, ""), library, aliases)
+    k = batch_axes(plan)
+    parts, result = _generic_parts(plan, k, library)
+    clone = ".clone()" if inplace and library == "torch" else ""
+    suffixes = [s + (clone if n == 0 else "") for n, (_, s) in enumerate(parts)]
+    func, pattern, first, libs = _call(style, library, plan, parts, result, aliases)
+    generic = bool(k) or not plan.result_labels
+    if pattern is None:  # outer: the ranks it was traced with
+        suffixes = [_index(o, library) for o in plan.operands]
+        generic = not any(suffixes)
+    form = Form(numbers, func, tuple(Arg(a, s) for a, s in zip(arrays, suffixes)), pattern,
+                first, libs, plan.einsum, "", head, generic)
+    return _proved(leaves, form, library, aliases)
 
 
 def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = False):
@@ -167,7 +276,7 @@ def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = Fa
     >>> g = Operand("torch", "Tensor", (3, 3), "torch.float32")
     >>> build_ellipsis_form((Operand("number", "float"), g, g), "torch", Aliases()).render(
     ...     ["0.5", "g", "g"])
-    '0.5 * torch.einsum("...,...->...", g, g)'
+    'torch.einsum("...,...->...", 0.5 * g, g)'
     """
     why = classify(leaves)
     if why:
@@ -177,64 +286,67 @@ def build_ellipsis_form(leaves, style: str, aliases: Aliases, inplace: bool = Fa
     if len({leaves[k].shape for k in arrays}) > 1:
         return Kept(Outcome.DIFFERENT_SHAPES,
                     "its operands have different shapes: '...' would broadcast them")
-    numbers = tuple(k for k, o in enumerate(leaves) if not o.is_array)
+    layout = _layout(leaves)
+    if isinstance(layout, Kept):
+        return layout
+    head, numbers, _ = layout
     library = leaves[arrays[0]].kind
     clone = ".clone()" if inplace and library == "torch" else ""
     args = tuple(Arg(k, clone if n == 0 else "") for n, k in enumerate(arrays))
     equation = ",".join(["..."] * len(arrays)) + "->..."
     if style == "einops":
         form = Form(numbers, f"{aliases.einops}.einsum", args,
-                    ", ".join(["..."] * len(arrays)) + " -> ...", False, ("einops",), equation, "")
+                    ", ".join(["..."] * len(arrays)) + " -> ...", False, ("einops",), equation, "",
+                    head)
     else:
         form = Form(numbers, f"{aliases.of(library)}.einsum", args, equation, True, (library,),
-                    equation, "")
+                    equation, "", head)
     return _proved(leaves, form, library, aliases)
 
 
 def _proved(leaves, form: Form, library: str, aliases: Aliases):
     """The form with the dtype of the original product (operands cast where needed), proved
-    on probes, or the reason it cannot be."""
+    on probes, or the reason it cannot be. The call must give the dtype of the original
+    product up to its last array (the numbers after it then multiply the same values)."""
     names = _placeholders(len(leaves))
     env = {name: probe(o) for name, o in zip(names, leaves)}
     env.update({aliases.einops: _module("einops"), aliases.of(library): _module(library)})
     expected = run_probe(" * ".join(names), env)
+    last = max(k for k, o in enumerate(leaves) if o.is_array)
+    partial = run_probe(" * ".join(names[:last + 1]), env)
     form = dataclasses.replace(form, dtype=expected or "")
-    got = _dtype(form, names, env)
-    if got != expected and expected is not None:
-        casts = tuple(Arg(a.leaf, a.suffix + _cast(leaves[a.leaf], expected, library, aliases))
-                      for a in form.args)
-        form = dataclasses.replace(form, args=casts, dtype=expected,
-                                   libraries=tuple(sorted(set(form.libraries) | {library})))
-        got = _dtype(form, names, env)
-    if expected is None or got != expected:
-        return (f"the explicit form would give dtype {got} where `*` gives {expected}"
-                if expected else "the product does not run on stand-ins of its operands")
+    call = dataclasses.replace(form, numbers=())
+    if partial is not None and run_probe(call.render(names), env) != partial:
+        form = _cast_args(form, names, env, partial, library, aliases)
+        call = dataclasses.replace(form, numbers=())
+    got, got_call = run_probe(form.render(names), env), run_probe(call.render(names), env)
+    if expected is None or got != expected or got_call != partial:
+        return Kept(Outcome.DTYPE,
+                    f"the explicit form would give dtype {got} where `*` gives {expected}"
+                    if expected else "the product does not run on stand-ins of its operands")
     return form
 
 
-def _dtype(form: Form, names, env) -> str | None:
-    """The dtype of the form; when Python numbers stand in front, the einsum alone must give
-    it too (else ``int8 * 0.5 * int8`` would overflow in the einsum before the numbers)."""
-    got = run_probe(form.render(names), env)
-    if form.numbers:
-        alone = run_probe(Form((), *_fields(form)[1:]).render(names), env)
-        return got if alone == got else None
-    return got
+def _cast_args(form: Form, names, env, dtype: str, library: str, aliases: Aliases) -> Form:
+    """Each operand whose own dtype differs from ``dtype`` cast to it explicitly."""
+    texts, atomic = form._with_head(list(names), [True] * len(names))
+    args = []
+    for a in form.args:
+        own = run_probe(Form._arg(Arg(a.leaf), texts, atomic), env)
+        args.append(Arg(a.leaf, a.suffix + _cast(own, dtype, library, aliases)))
+    return dataclasses.replace(form, args=tuple(args),
+                               libraries=tuple(sorted(set(form.libraries) | {library})))
 
 
-def _fields(form: Form):
-    return (form.numbers, form.func, form.args, form.pattern, form.pattern_first, form.libraries,
-            form.einsum, form.dtype)
-
-
-def _call(style: str, library: str, plan, suffixes, aliases: Aliases):
+def _call(style: str, library: str, plan, parts, result, aliases: Aliases):
     if style == "einops":
-        return f"{aliases.einops}.einsum", einops_pattern(plan), False, ("einops",)
+        ins = ", ".join(" ".join(labels) for labels, _ in parts)
+        return f"{aliases.einops}.einsum", f"{ins} -> {' '.join(result)}", False, ("einops",)
     alias = aliases.of(library)
-    outer = len(plan.operands) == 2 and plan.einsum == "i,j->ij"
-    if outer:
+    if len(plan.operands) == 2 and plan.einsum == "i,j->ij":
         return f"{alias}.outer", None, False, (library,)
-    return f"{alias}.einsum", plan.einsum, True, (library,)
+    ins = ",".join("".join(labels) for labels, _ in parts)
+    return f"{alias}.einsum", f"{ins}->{''.join(result)}", True, (library,)
 
 
 def _index(operand, library: str) -> str:
@@ -246,8 +358,8 @@ def _index(operand, library: str) -> str:
     return text
 
 
-def _cast(leaf: Operand, dtype: str, library: str, aliases: Aliases) -> str:
-    if leaf.dtype == dtype:
+def _cast(own: str | None, dtype: str, library: str, aliases: Aliases) -> str:
+    if own == dtype or own is None:
         return ""
     if library == "torch":
         return f".to({aliases.torch}.{dtype.split('.', 1)[-1]})"

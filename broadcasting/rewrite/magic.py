@@ -1,6 +1,7 @@
 """Jupyter: ``%load_ext broadcasting`` then a cell starting with ``%%explicit`` runs the cell
 (traced, in the notebook's namespace) and shows the rewritten cell and, per rewritten product,
-its index formula in LaTeX and the einsum. Options: ``%%explicit --style numpy --no-annotate``.
+its index formula in LaTeX and the einsum. Options: ``%%explicit --style numpy --no-annotate
+--all`` (``--all``: products of equal shapes too).
 
 >>> import numpy as np
 >>> ns = {"a": np.ones(3), "B": np.ones((2, 3))}
@@ -8,7 +9,7 @@ its index formula in LaTeX and the einsum. Options: ``%%explicit --style numpy -
 >>> ns["C"].shape
 (2, 3)
 >>> print(markdown_of(rw).splitlines()[3])
-C = einops.einsum(a, B, "j, i j -> i j")  # C[i,j] = a[j] · B[i,j]
+C = einops.einsum(a, B, "j, ... j -> ... j")  # C[i,j] = a[j] · B[i,j]
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from .api import Rewrite, markdown_of, rewrite_source
 __all__ = ["explicit_cell", "load_ipython_extension"]
 
 
-def explicit_cell(cell: str, namespace: dict, style: str = "einops", annotate: bool = True) -> Rewrite:
+def explicit_cell(cell: str, namespace: dict, style: str = "einops", annotate: bool = True,
+                  all: bool = False) -> Rewrite:  # noqa: A002 - the option's documented name
     """Run ``cell`` in ``namespace`` (traced) and return its :class:`Rewrite`."""
-    return rewrite_source(cell, namespace, style=style, annotate=annotate, filename="<cell>")
+    return rewrite_source(cell, namespace, style=style, annotate=annotate, filename="<cell>",
+                          all=all)
 
 
 def _parse(line: str):
@@ -30,15 +33,15 @@ def _parse(line: str):
     if "--style" in words:
         at = words.index("--style")
         style = words[at + 1] if at + 1 < len(words) else style
-    return style, "--no-annotate" not in words
+    return style, "--no-annotate" not in words, "--all" in words
 
 
 def load_ipython_extension(ipython) -> None:
     """Register the ``%%explicit`` cell magic."""
 
     def explicit(line, cell):
-        style, annotate = _parse(line)
-        rw = explicit_cell(cell, ipython.user_ns, style, annotate)
+        style, annotate, every = _parse(line)
+        rw = explicit_cell(cell, ipython.user_ns, style, annotate, every)
         from IPython.display import Markdown, display
         display(Markdown(markdown_of(rw)))
 

@@ -10,7 +10,7 @@ while tracing and its cell is left as written.
 ...     nbformat.v4.new_code_cell("B = a * np.ones((2, 3))")])
 >>> new, rewrites = rewrite_notebook(nb, annotate=False)
 >>> new.cells[1].source
-'import einops\\nB = einops.einsum(a, np.ones((2, 3)), "j, i j -> i j")'
+'import einops\\nB = einops.einsum(a, np.ones((2, 3)), "j, ... j -> ... j")'
 """
 from __future__ import annotations
 
@@ -43,10 +43,12 @@ def write_notebook(nb, path) -> None:
 
 
 def rewrite_notebook(nb, namespace: dict | None = None, *, style: str = "einops",
-                     annotate: bool = True, name: str = "notebook"):
+                     annotate: bool = True, name: str = "notebook",
+                     all: bool = False):  # noqa: A002 - the option's documented name
     """Trace the code cells of ``nb`` (an nbformat notebook) in order, then rewrite each.
     Returns ``(new notebook, list of Rewrite, one per code cell)``; ``nb`` is not modified.
-    The cells' own exceptions propagate; a syntax error raises ``RewriteError``."""
+    The cells' own exceptions propagate; a syntax error raises ``RewriteError``. ``all=True``
+    rewrites products of equal shapes too."""
     namespace = {} if namespace is None else namespace
     namespace.setdefault("__name__", "__main__")
     cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -66,7 +68,7 @@ def rewrite_notebook(nb, namespace: dict | None = None, *, style: str = "einops"
             rw = Rewrite(cell.source, cell.source, (), style, filename)
         else:
             rw = rewrite_sites(cell.source, sites, aliases, style=style, annotate=annotate,
-                               filename=filename)
+                               filename=filename, all=all)
             _note_imports(rw.source, aliases)
         target.source = rw.source
         rewrites.append(rw)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Outcome", "Kept", "NOT_PRODUCTS"]
+__all__ = ["Outcome", "Kept", "NOT_PRODUCTS", "LEFT_AS_IS", "EQUAL_SHAPES"]
 
 
 class Outcome(Enum):
     """Why a chain is rewritten or kept."""
 
     REWRITTEN = "rewritten"
+    EQUAL_SHAPES = "equal shapes: nothing is broadcast"
+    NUMBER_INSIDE = "a number between array factors"
+    DTYPE = "a dtype or operand the explicit form cannot keep"
     NOT_ARRAYS = "not a product between arrays"
     SCALARS = "a product of 0-d arrays"
     UNSUPPORTED_OPERAND = "an operand that is not a plain array or number"
@@ -33,6 +36,8 @@ class Outcome(Enum):
 
 #: outcomes of a ``*`` that is no array product at all (not reported as kept products)
 NOT_PRODUCTS = frozenset({Outcome.NOT_ARRAYS, Outcome.SCALARS})
+#: outcomes of array products that need no rewrite (explicit already: nothing is broadcast)
+LEFT_AS_IS = frozenset({Outcome.EQUAL_SHAPES})
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,9 @@ class Kept:
 
     def __repr__(self) -> str:
         return f"Kept({self.outcome.name}: {self.message!r})"
+
+
+#: why a chain of equal shapes is left as written by default
+EQUAL_SHAPES = Kept(Outcome.EQUAL_SHAPES,
+                    "equal shapes: nothing is broadcast, already explicit (all=True / --all "
+                    "rewrites it)")

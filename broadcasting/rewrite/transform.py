@@ -9,6 +9,7 @@ fallback when a check fails (f-strings, where Python 3.11 positions are unreliab
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -17,10 +18,15 @@ from libcst.metadata import PositionProvider
 from ..trace import Site, source_lines
 from .chains import Decision, decide, ellipsis_formula, formula
 from .forms import Aliases
+from .letters import Letters
 from .outcome import Kept, Outcome
 
-__all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline"]
+__all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline", "keep_newlines",
+           "wrap_comment", "LINE_LIMIT"]
 
+#: an emitted line longer than this is laid out over several lines
+LINE_LIMIT = 100
+_BACKSLASH = re.compile(r"\\\r?\n")
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.Integer, cst.Float,
            cst.Imaginary, cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set)
 
@@ -59,8 +65,11 @@ class RewriteTransformer(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)  # resolved only in the by_position fallback
 
     def __init__(self, module: cst.Module, sites: list[Site], style: str, aliases: Aliases,
-                 annotate: bool, lines: list[str], by_position: bool = False):
+                 annotate: bool, lines: list[str], by_position: bool = False,
+                 all_products: bool = False, letters: Letters | None = None):
         super().__init__()
+        self.all_products = all_products
+        self.letters = letters or Letters(frozenset(), ())
         self.module, self.style, self.aliases = module, style, aliases
         self.by_position = by_position
         if by_position:
@@ -69,13 +78,14 @@ class RewriteTransformer(cst.CSTTransformer):
         self.next_site = 0
         self.mismatch = False
         self.site_of: dict[int, Site | None] = {}
-        self.placeholders: dict[str, str] = {}  # name in the tree -> emitted source text
+        self.placeholders: dict[str, Layouts] = {}  # name in the tree -> emitted texts
         self.annotate, self.lines = annotate, lines
         self.members: set[int] = set()
         self.chains: dict[int, ChainRecord] = {}
         self.results: dict[int, str] = {}
         self.frames: list[list[str]] = []
         self.fstrings: list[str] = []  # the quote characters of the f-strings we are inside
+        self.indents: list[str] = []   # the indentation of the blocks we are inside
 
     # -- statements: where annotations go -------------------------------------------------
     def on_visit(self, node) -> bool:
@@ -88,8 +98,24 @@ class RewriteTransformer(cst.CSTTransformer):
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             notes = self.frames.pop()
             if notes and isinstance(out, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                out = _annotate(out, "# " + "; ".join(notes))
+                out = _annotate(out, "# " + "; ".join(notes), self._last_line(out),
+                                len("".join(self.indents)))
         return out
+
+    def _last_line(self, statement) -> int:
+        """The length of the statement's last line as it will be written."""
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return LINE_LIMIT  # a compound statement: the note goes on a line of its own
+        code = "".join(self.indents) + self.module.code_for_node(statement.with_changes(
+            leading_lines=()))
+        return len(fill_placeholders(code, self.placeholders).rstrip("\r\n").rsplit("\n", 1)[-1])
+
+    def visit_IndentedBlock(self, node) -> None:
+        self.indents.append(self.module.default_indent if node.indent is None else node.indent)
+
+    def leave_IndentedBlock(self, original, updated):
+        self.indents.pop()
+        return updated
 
     def visit_FormattedString(self, node) -> None:
         self.fstrings.append(node.start.lstrip("rRfFbB")[0])
@@ -145,7 +171,7 @@ class RewriteTransformer(cst.CSTTransformer):
         if self.fstrings and self._quote() is None:
             return Decision(None, Kept(Outcome.UNSUPPORTED_SYNTAX,
                                        "inside f-strings nested with both quotes: left as written"))
-        return decide(sites, self.style, self.aliases, inplace)
+        return decide(sites, self.style, self.aliases, inplace, self.all_products)
 
     def leave_BinaryOperation(self, original, updated):
         if not _is_mul(original) or id(original) in self.members:
@@ -158,15 +184,15 @@ class RewriteTransformer(cst.CSTTransformer):
         if not record.decision.rewritten:
             return updated
         leaves, comments = _flatten(updated)
-        text = self._render(record, original, leaves, comments, self.results.get(id(original)))
-        return self._placeholder(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        name = self._render(record, original, leaves, comments, self.results.get(id(original)))
+        return cst.Name(name, lpar=updated.lpar, rpar=updated.rpar)
 
-    def _placeholder(self, text: str) -> cst.Name:
-        """A unique name standing for ``text`` until the code is generated (parsing every
-        replacement back into libcst nodes would cost more than the rest of the rewrite)."""
+    def _placeholder(self, layouts: Layouts) -> str:
+        """A unique name standing for the emitted text until the code is generated (parsing
+        every replacement back into libcst nodes would cost more than the rest)."""
         name = f"{PLACEHOLDER}{len(self.placeholders)}__"
-        self.placeholders[name] = text
-        return cst.Name(name)
+        self.placeholders[name] = layouts
+        return name
 
     def visit_AugAssign(self, node) -> None:
         if not isinstance(node.operator, cst.MultiplyAssign):
@@ -181,43 +207,56 @@ class RewriteTransformer(cst.CSTTransformer):
             return updated
         target = self.module.code_for_node(updated.target)
         comments = {0: _comments(updated.operator)}
-        text = self._render(record, original, [updated.target, updated.value], comments, target)
+        name = self._render(record, original, [updated.target, updated.value], comments, target)
         whole = target if isinstance(updated.target, cst.Subscript) else f"{target}[...]"
-        return cst.Assign(targets=[cst.AssignTarget(self._placeholder(whole))],
-                          value=self._placeholder(text), semicolon=updated.semicolon)
+        return cst.Assign(targets=[cst.AssignTarget(cst.Name(self._placeholder(
+            Layouts(whole, whole, whole))))], value=cst.Name(name), semicolon=updated.semicolon)
 
     def _render(self, record, original, leaves, comments, result) -> str:
         texts = [self.module.code_for_node(leaf) for leaf in leaves]
         atomic = [_atomic(leaf) for leaf in leaves]
-        start = record.sites[-1].line  # the outermost site starts the chain
-        line = self.lines[start - 1] if start - 1 < len(self.lines) else ""
-        indent = line[:len(line) - len(line.lstrip())]
         form = record.decision.form
         form, texts, atomic, folded = _fold_indexers(form, leaves, record.decision.leaves, texts,
                                                      atomic, record.inplace)
-        text = form.render(texts, atomic, comments, indent)
+        if form.pattern is not None:
+            form = dataclasses.replace(form, pattern=self.letters.axes(form.pattern))
+        shapes = ("flat",) * 3 if self.fstrings else ("flat", "packed", "exploded")
+        layouts = Layouts(*(self._quoted(form, form.render(texts, atomic, comments,
+                                                           layout=layout))
+                            for layout in shapes))  # no line break inside an f-string
+        text = self._placeholder(layouts)
+        record.replacement = text
+        record.formula = self._formula(record, original, folded, result)
+        if not form.generic:
+            record.formula += " (ranks fixed as traced)"
+        if self.annotate and self.frames:
+            self.frames[-1].append(record.formula)
+        return text
+
+    def _quoted(self, form, text: str) -> str:
         if self.fstrings and form.pattern is not None:  # Python 3.11: no quote of the f-string
             quote = self._quote()
             text = text.replace(f'"{form.pattern}"', f"{quote}{form.pattern}{quote}")
-        if self.module.default_newline != "\n":  # a multi-line form in a \r\n file
-            text = text.replace("\r\n", "\n").replace("\n", self.module.default_newline)
-        record.replacement = text
-        # the formula names the leaves as the program wrote them (not nested replacements)
+        return text
+
+    def _formula(self, record, original, folded, result) -> str:
+        """The index formula, the leaves named as the program wrote them (not nested
+        replacements), in letters the program does not use."""
         written = _flatten(original)[0] if _is_mul(original) else [original.target, original.value]
         names = [t if _atomic(leaf) else f"({t})"
                  for t, leaf in zip((self.module.code_for_node(w) for w in written), written)]
         for k, (base, _) in folded.items():
             names[k] = base
         record.names = names
-        flat = [" ".join(n.split()) for n in names]
+        flat = [" ".join(_BACKSLASH.sub(" ", n).split()) for n in names]
+        leaves = record.decision.leaves
+        if result is None:
+            arrays = [o.shape for o in leaves if o.is_array]
+            result = self.letters.result_name(max(len(sh) for sh in arrays))
         if record.decision.ellipsis:
-            record.formula = ellipsis_formula(record.decision.leaves, flat, result)
-        else:
-            record.formula = formula(record.decision.leaves, flat, result,
-                                     {k: p for k, (_, p) in folded.items()})
-        if self.annotate and self.frames:
-            self.frames[-1].append(record.formula)
-        return text
+            return ellipsis_formula(leaves, flat, result)
+        return formula(leaves, flat, result, {k: p for k, (_, p) in folded.items()},
+                       self.letters)
 
 
 def _fold_indexers(form, leaves, operands, texts, atomic, inplace):
@@ -229,6 +268,8 @@ def _fold_indexers(form, leaves, operands, texts, atomic, inplace):
     for n, arg in enumerate(args):
         if not arg.suffix.startswith("[") or (inplace and arg.leaf == 0):
             continue
+        if len(form.head) > 1 and n == 0:
+            continue  # the first operand is a product as written: nothing to fold
         folded = _compose(leaves[arg.leaf], len(operands[arg.leaf].shape), arg.suffix)
         if folded is not None:
             base, index, rest, added = folded
@@ -258,23 +299,87 @@ def _subscript_axes(node) -> list[str] | None:
     return out
 
 
-def _compose(node, rank: int, suffix: str):
-    """``(base text, indexer, rest of the suffix)`` for ``node[suffix]`` written on the base of
-    ``node``, or None. Only a subscript of ``:``, ``None`` and ``...`` on an operand with at least
-    one axis of its own (so the base is an array: a number cannot take ``[:]``) is folded."""
+def _int(node) -> int | None:
+    if isinstance(node, cst.Integer):
+        return int(node.value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
+            and isinstance(node.expression, cst.Integer):
+        return -int(node.expression.value)
+    return None
+
+
+def _code(node) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _inserted(node, rank: int):
+    """``(base text, per-axis parts)`` when ``node`` (an operand of ``rank`` axes) is a base
+    with axes inserted: ``x[:, None]``, ``x.unsqueeze(1)``, ``np.expand_dims(x, 1)``,
+    ``x.reshape(-1, 1)`` (base ``x.reshape(-1)``), ``x.view(-1, 1)``; parts are ``':'`` for
+    the base's axes and ``'None'`` for inserted ones. None for anything else."""
     parts = _subscript_axes(node)
-    if not parts or "None" not in parts:
+    if parts is not None:
+        if "..." in parts:
+            k = parts.index("...")
+            parts = parts[:k] + [":"] * (rank - len(parts) + 1) + parts[k + 1:]
+        else:
+            parts = parts + [":"] * (rank - len(parts))
+        return (_code(node.value), parts) if len(parts) == rank else None
+    if not isinstance(node, cst.Call) or node.lpar or not isinstance(node.func, cst.Attribute):
         return None
+    name, args = node.func.attr.value, [a.value for a in node.args]
+    if any(a.keyword or a.star for a in node.args):
+        return None
+    if name == "unsqueeze" and len(args) == 1:
+        return _axis_at(_code(node.func.value), _int(args[0]), rank)
+    if name in ("expand_dims", "unsqueeze") and len(args) == 2 \
+            and isinstance(node.func.value, cst.Name):
+        return _axis_at(_code(args[0]), _int(args[1]), rank)
+    if name in ("reshape", "view"):
+        return _reshaped(node, name, args, rank)
+    return None
+
+
+def _reshaped(node, name: str, args, rank: int):
+    """``x.reshape(n, 1, 1)`` -> ``('x.reshape(n)', [':', 'None', 'None'])``: the size-1
+    axes given as literal 1s are the inserted ones (``x.reshape(n, 1, 1)[:, 0, 0]`` is
+    ``x.reshape(n)``, whatever the rank of ``x``)."""
+    if len(args) == 1 and isinstance(args[0], cst.Tuple):
+        args = [e.value for e in args[0].elements]
+    if len(args) != rank:
+        return None
+    parts = ["None" if _int(a) == 1 else ":" for a in args]
+    kept = [_code(a) for a, part in zip(args, parts) if part == ":"]
+    if not kept:
+        return None
+    return f"{_code(node.func.value)}.{name}({', '.join(kept)})", parts
+
+
+def _axis_at(base: str, axis: int | None, rank: int):
+    if axis is None or not -rank <= axis < rank:
+        return None
+    parts = [":"] * rank
+    parts[axis % rank] = "None"
+    return base, parts
+
+
+def _compose(node, rank: int, suffix: str):
+    """``(base text, indexer, rest of the suffix, inserted positions)`` for ``node[suffix]``
+    written on the base of ``node``, or None. Only an operand with at least one axis of its
+    own (so the base is an array: a number cannot take ``[:]``) is folded. An indexer that
+    starts with ``...`` (leading batch axes) keeps it."""
+    found = _inserted(node, rank)
+    if found is None or "None" not in found[1]:
+        return None
+    base, expanded = found
     close = suffix.index("]")
     index, rest = suffix[1:close].split(", "), suffix[close + 1:]
+    generic = index[0] == "..."
+    if generic:
+        index = [":"] * (rank - len(index) + 1) + index[1:]
     zero_d = index[-1] == "..."  # numpy: the operand loses every axis but stays a 0-d array
     if zero_d:
         index = index[:-1]
-    k = parts.index("...") if "..." in parts else len(parts)
-    fill = rank - (len(parts) - ("..." in parts))
-    expanded = parts[:k] + [":"] * fill + parts[k + 1:] if "..." in parts else parts + [":"] * fill
-    if len(expanded) != rank:
-        return None
     index = index + [":"] * (rank - len(index))
     composed = []
     for axis, taken in zip(expanded, index):
@@ -285,13 +390,22 @@ def _compose(node, rank: int, suffix: str):
             composed.append(taken)
     if not composed:
         return None  # the base has no axis of its own: it might be a number, not an array
+    added = tuple(n for n, axis in enumerate(expanded) if axis == "None")
+    return base, _indexer(composed, generic, zero_d), rest, added
+
+
+def _indexer(composed: list[str], generic: bool, zero_d: bool) -> str:
+    if generic:
+        lead = 0
+        while lead < len(composed) and composed[lead] == ":":
+            lead += 1
+        rest = composed[lead:]
+        return f"[{', '.join(['...'] + rest)}]" if rest else ""
     while composed and composed[-1] == ":":
         composed.pop()
     if composed and zero_d and ":" not in composed:
         composed.append("...")  # a 0-d array, not a numpy scalar
-    base = cst.Module([]).code_for_node(node.value)
-    added = tuple(n for n, axis in enumerate(expanded) if axis == "None")
-    return base, (f"[{', '.join(composed)}]" if composed else ""), rest, added
+    return f"[{', '.join(composed)}]" if composed else ""
 
 
 def _squeeze(text: str) -> str:
@@ -319,29 +433,119 @@ def _flatten(node):
     return leaves, comments
 
 
-def _annotate(statement, comment: str):
-    if isinstance(statement, cst.SimpleStatementLine) and statement.trailing_whitespace.comment is None:
+def _annotate(statement, comment: str, last_line: int, indent: int):
+    """The formula after the statement when the line stays within the limit, else on lines of
+    its own above it (wrapped between factors)."""
+    simple = isinstance(statement, cst.SimpleStatementLine)
+    if simple and statement.trailing_whitespace.comment is None \
+            and last_line + 2 + len(comment) <= LINE_LIMIT:
         tw = statement.trailing_whitespace
         return statement.with_changes(trailing_whitespace=cst.TrailingWhitespace(
             whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment), newline=tw.newline))
-    line = cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(comment))
-    return statement.with_changes(leading_lines=[*statement.leading_lines, line])
+    width = max(LINE_LIMIT - indent, 60)
+    lines = [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(c))
+             for c in wrap_comment(comment, width)]
+    return statement.with_changes(leading_lines=[*statement.leading_lines, *lines])
+
+
+def wrap_comment(comment: str, width: int = LINE_LIMIT) -> list[str]:
+    """A ``# formula`` comment broken before `` · `` factors into lines of at most ``width``
+    characters (a single factor longer than that stays whole).
+
+    >>> wrap_comment("# y[i] = a[i] · b[i] · c[i]", 18)
+    ['# y[i] = a[i] ·', '#     b[i] · c[i]']
+    """
+    parts = comment.split(" · ")
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines[-1] += " ·"
+            lines.append("#     " + part)
+    return [piece for line in lines for piece in _split_words(line, width)]
+
+
+def _split_words(line: str, width: int) -> list[str]:
+    """A comment line longer than ``width`` broken at spaces (a factor written over lines)."""
+    out = []
+    while len(line) > width and " " in line[7:width]:
+        cut = line.rindex(" ", 7, width)
+        out.append(line[:cut])
+        line = "#         " + line[cut + 1:]
+    return out + [line]
 
 
 PLACEHOLDER = "__broadcasting_rewrite_"
 
 
-def fill_placeholders(code: str, placeholders: dict[str, str]) -> str:
-    """Put the emitted texts where their placeholder names stand in the generated code."""
+@dataclass(frozen=True)
+class Layouts:
+    """The texts of one replacement: on one line, its arguments on one line of their own, one
+    argument per line. The first that keeps the line within ``LINE_LIMIT`` is written."""
+
+    flat: str
+    packed: str
+    exploded: str
+
+
+def fill_placeholders(code: str, placeholders: dict[str, Layouts], indent: int = 0) -> str:
+    """Put the emitted texts where their placeholder names stand in the generated code, each
+    laid out (:class:`Layouts`) so that the line stays within ``LINE_LIMIT`` where it can;
+    continuation lines take the indentation of the line the text lands on. ``indent``: the
+    column at which ``code`` starts (its other lines carry their own indentation)."""
     if not placeholders:
         return code
-    import re
-    pattern = re.compile(PLACEHOLDER + r"\d+__")
+    return _Filler(placeholders).fill(code, indent, indent, 0)
 
-    def fill(match):  # a chain's text holds the placeholders of the chains nested in it
-        text = placeholders.get(match.group(0))
-        return match.group(0) if text is None else pattern.sub(fill, text)
-    return pattern.sub(fill, code)
+
+class _Filler:
+    PATTERN = re.compile(PLACEHOLDER + r"\d+__")
+
+    def __init__(self, placeholders):
+        self.placeholders = placeholders
+
+    def flat(self, text: str) -> str:
+        return self.PATTERN.sub(lambda m: self.flat(self.placeholders[m.group(0)].flat)
+                                if m.group(0) in self.placeholders else m.group(0), text)
+
+    def fill(self, text: str, first_col: int, indent0: int, base: int) -> str:
+        """``text`` whose first line starts at column ``first_col`` of a line indented
+        ``indent0``, and whose other lines are indented ``base`` more than they say."""
+        out, at = [], 0
+        for match in self.PATTERN.finditer(text):
+            layouts = self.placeholders.get(match.group(0))
+            if layouts is None:
+                continue
+            start = text.rfind("\n", 0, match.start()) + 1
+            line = text[start:match.start()]
+            own = len(line) - len(line.lstrip())
+            col = (first_col if start == 0 else base) + len(line)
+            indent = indent0 if start == 0 else base + own
+            end = text.find("\n", match.end())
+            rest = _code_part(text[match.end():end if end >= 0 else len(text)])
+            new = self.choose(layouts, col, indent, len(rest))
+            if "\n" in new:
+                new = new.replace("\n", "\n" + line[:own])
+            out += [text[at:match.start()], new]
+            at = match.end()
+        return "".join(out) + text[at:]
+
+    def choose(self, layouts: Layouts, col: int, indent: int, rest: int) -> str:
+        flat = self.flat(layouts.flat)
+        if "\n" not in flat and col + len(flat) + rest <= LINE_LIMIT or layouts.flat == layouts.exploded:
+            return flat
+        packed = self.flat(layouts.packed)
+        lines = packed.split("\n")
+        if len(lines) == 3 and col + len(lines[0]) <= LINE_LIMIT \
+                and indent + len(lines[1]) <= LINE_LIMIT and indent + len(lines[2]) + rest <= LINE_LIMIT:
+            return packed
+        return self.fill(layouts.exploded, col, indent, indent)
+
+
+def _code_part(rest: str) -> str:
+    """The rest of a line that follows a replacement (its comment included)."""
+    return rest.rstrip()
 
 
 def one_newline(source: str) -> str:
@@ -365,7 +569,8 @@ def one_newline(source: str) -> str:
 
 
 def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool,
-              imports: dict[str, str] | None = None) -> tuple[str, list[ChainRecord]]:
+              imports: dict[str, str] | None = None,
+              all_products: bool = False) -> tuple[str, list[ChainRecord]]:
     """Rewrite ``source`` given its traced sites: ``(the finished source, chain records)``, the
     records' replacement texts filled in. ``imports``: library -> import statement, added
     (after a docstring and ``__future__`` imports) for the libraries the emitted code uses.
@@ -373,11 +578,13 @@ def transform(source: str, sites: list[Site], style: str, aliases: Aliases, anno
     module = cst.parse_module(one_newline(source))
     products = [s for s in sites if s.op == "*"]
     lines = [line.rstrip("\r\n") for line in source_lines(source)]
-    tr = RewriteTransformer(module, products, style, aliases, annotate, lines)
+    options = {"all_products": all_products, "letters": Letters.of(source)}
+    tr = RewriteTransformer(module, products, style, aliases, annotate, lines, **options)
     new = module.visit(tr)
     if tr.mismatch or tr.next_site != len(products):  # fall back to libcst positions
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-        tr = RewriteTransformer(module, products, style, aliases, annotate, lines, by_position=True)
+        tr = RewriteTransformer(module, products, style, aliases, annotate, lines,
+                                by_position=True, **options)
         new = wrapper.visit(tr)
     records = list(tr.chains.values())
     if not any(r.decision.rewritten for r in records):
@@ -387,7 +594,42 @@ def transform(source: str, sites: list[Site], style: str, aliases: Aliases, anno
     for r in records:  # a chain's text may hold the placeholder of a chain nested in it
         if r.replacement is not None:
             r.replacement = fill_placeholders(r.replacement, tr.placeholders)
-    return fill_placeholders(new.code, tr.placeholders), records
+            r.replacement = r.replacement.replace("\n", module.default_newline) \
+                if module.default_newline != "\n" else r.replacement
+    code = fill_placeholders(new.code, tr.placeholders)
+    if module.default_newline != "\n":  # the emitted multi-line texts end lines with \n
+        code = re.sub(r"(?<!\r)\n", module.default_newline, code)
+    return keep_newlines(source, code), records
+
+
+_ENDING = re.compile(r"\r\n|\n|\r")
+
+
+def _split_endings(text: str) -> tuple[list[str], list[str]]:
+    parts = _ENDING.split(text)
+    return parts, _ENDING.findall(text) + [""]
+
+
+def keep_newlines(original: str, new: str) -> str:
+    r"""``new`` (written with one line ending) with the lines it shares with ``original`` (a
+    file mixing endings) ending as they did there; other lines keep the common ending.
+
+    >>> keep_newlines("a = 1\r\nb = 2\nc = 3\r\n", "a = 1\r\nb = 20\r\nc = 3\r\n")
+    'a = 1\r\nb = 20\r\nc = 3\r\n'
+    >>> keep_newlines("a = 1\r\nb = 2\nc = 3\r\n", "x = 0\r\na = 1\r\nb = 2\r\nc = 3\r\n")
+    'x = 0\r\na = 1\r\nb = 2\nc = 3\r\n'
+    """
+    if one_newline(original) == original:
+        return new
+    import difflib
+    old_lines, old_ends = _split_endings(original)
+    new_lines, new_ends = _split_endings(new)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for n in range(block.size):
+            if new_ends[block.b + n]:
+                new_ends[block.b + n] = old_ends[block.a + n] or new_ends[block.b + n]
+    return "".join(line + end for line, end in zip(new_lines, new_ends))
 
 
 def _add_imports(module: cst.Module, statements: list[str]) -> cst.Module:
