@@ -121,10 +121,14 @@ def run(args) -> int:
     shapes, op, names = parse_expression(" ".join(args.expression))
     if args.result:
         names = (names or _default(shapes, op)) + (args.result,)
-    e = explain(*shapes, op=op, names=names)
+    target = None
     if args.svg:
-        with open(args.svg, "w", encoding="utf-8") as f:
-            f.write(e.svg())
+        from .output import resolve_output
+        target = resolve_output(args.svg, "--svg")
+    e = explain(*shapes, op=op, names=names)
+    if target is not None:
+        from .output import write_output
+        write_output(target, e.svg())
     print(json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e))
     return 0
 

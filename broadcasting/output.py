@@ -63,9 +63,12 @@ def resolve_output(given: str, option: str = "-o") -> OutputTarget:
         if test(st.st_mode):
             raise UsageError(f"{option} {given}: is {kind}, not a regular file; the tool writes "
                              f"regular files only (omit {option} to print to stdout)")
-    if not os.access(path, os.W_OK) or not os.access(os.path.dirname(path), os.W_OK):
-        raise UsageError(f"{option} {given}: the file or its folder is not writable; give a "
-                         f"writable path")
+    if not _writable(path, st.st_mode):
+        raise UsageError(f"{option} {given}: the file is read-only; make it writable or give "
+                         f"another path")
+    if not _writable(os.path.dirname(path)):
+        raise UsageError(f"{option} {given}: its folder is not writable (the file is replaced "
+                         f"by a rename there); give a path in a writable folder")
     return OutputTarget(path, given, True)
 
 
@@ -74,10 +77,17 @@ def _new_file(given: str, path: str, option: str) -> OutputTarget:
     if not os.path.isdir(folder):
         raise UsageError(f"{option} {given}: the folder {folder} does not exist; create it first "
                          f"or give a path in an existing folder")
-    if not os.access(folder, os.W_OK):
+    if not _writable(folder):
         raise UsageError(f"{option} {given}: the folder {folder} is not writable; give a path "
                          f"in a writable folder")
     return OutputTarget(path, given, False)
+
+
+def _writable(path: str, mode: int | None = None) -> bool:
+    """Writable by this user, and not marked read-only (root may write anything: a file
+    without any write bit is still one the user asked to keep)."""
+    mode = os.stat(path).st_mode if mode is None else mode
+    return os.access(path, os.W_OK) and bool(mode & 0o222)
 
 
 def write_output(target: OutputTarget, text: str, encoding: str = "utf-8") -> None:

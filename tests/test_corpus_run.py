@@ -131,3 +131,15 @@ def test_no_progress_bar_when_piped(capsys, tmp_path):
     d = write_corpus(tmp_path / "c", sample(3))
     code, out, err = _run(capsys, "--corpus", str(d), "-j", "1")
     assert code == 0 and err == "" and "all claims hold" in out
+
+
+def test_a_worker_that_dies_is_exit_2_not_a_hang(capsys, monkeypatch):
+    # issue 12, item 8: a lane killed by a signal (OOM killer) never reports; the parent waited
+    # for ever on the queue
+    import os
+    import signal
+    from broadcasting.corpus import run as corpus_run
+    monkeypatch.setattr(corpus_run, "_check_lane", lambda lane, report=None: os.kill(os.getpid(), signal.SIGKILL))
+    assert main(["corpus", "run", "-j", "2", "--backend", "numpy"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "killed by signal 9" in err

@@ -101,13 +101,16 @@ def namespace_of(unit: TracedUnit) -> dict:
 
 
 def run_program(main: str, argv=(), *, files=(), calls: bool = False,
-                notebook: bool = False) -> ProgramRun:
+                notebook: bool = False, traceback: bool = True) -> ProgramRun:
     """Run the program ``main`` (an absolute path; a ``.ipynb`` when ``notebook``) as
-    ``python main ARGV`` would, tracing it and the ``files`` it imports."""
+    ``python main ARGV`` would, tracing it and the ``files`` it imports (``calls``: record
+    numpy/torch function calls for the audit; ``traceback``: print the program's traceback
+    when it raises)."""
     with tempfile.TemporaryDirectory(prefix="broadcasting-run-") as tmp:
         out = os.path.join(tmp, "result.pkl")
         request = _request(tmp, {"main": main, "argv": list(argv), "files": [main, *files],
-                                 "calls": calls, "notebook": notebook, "out": out})
+                                 "calls": calls, "notebook": notebook, "out": out,
+                                 "traceback": traceback})
         code = _wait([sys.executable, "-c", _CHILD, request], _environment())
         return _collect([out] if os.path.exists(out) else [], code)
 

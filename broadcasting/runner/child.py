@@ -210,7 +210,7 @@ def _run_notebook(session: Session, path: str) -> None:
         exec(code, namespace)
 
 
-def _outcome(err: BaseException, paths) -> dict:
+def _outcome(err: BaseException, paths, show: bool = True) -> dict:
     if isinstance(err, SystemExit):
         code = err.code
         if code is None or isinstance(code, int):
@@ -220,7 +220,8 @@ def _outcome(err: BaseException, paths) -> dict:
     frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename in paths]
     line = frames[-1].lineno if frames else None
     where = frames[-1].filename if frames else None
-    _print_traceback(err, paths)
+    if show:
+        _print_traceback(err, paths)
     message = str(err).splitlines()[0] if str(err) else ""
     return {"status": 1, "error": (type(err).__name__, message, where, line),
             "interrupted": isinstance(err, KeyboardInterrupt)}
@@ -247,7 +248,8 @@ def main(request_path: str) -> None:
     try:
         runner(session, request["main"])
     except BaseException as err:  # the program's: reported by the parent, never re-raised
-        session.outcome = _outcome(err, {f.path for f in session.files} | {request["main"]})
+        session.outcome = _outcome(err, {f.path for f in session.files} | {request["main"]},
+                                   request.get("traceback", True))
     _flush()
     sys.exit(0)  # the program's threads and atexit handlers run; then ours writes the results
 
