@@ -18,6 +18,10 @@ from ..errors import UsageError
 >>> finish(args, options)
 >>> args.file, args.more, args.json, args.program_args
 ('prog.py', [], True, ['4', '--epochs', '--json', '-w'])
+>>> args = p.parse_args(["prog.py", "--", "--json"])
+>>> finish(args, options)
+>>> args.json, args.program_args
+(False, ['--json'])
 >>> args = p.parse_args(["layers.py", "model.py", "--run", "python train.py"])
 >>> finish(args, options)
 >>> args.more, args.run_cmd, args.program_args
@@ -31,13 +35,13 @@ __all__ = ["add_program_arguments", "finish"]
 
 
 def add_program_arguments(parser, options) -> None:
-    """FILE, then the rest; ``options(parser)`` adds the sub-command's own options."""
-    parser.add_argument("file", help="the program to run (and rewrite/audit): a .py file")
+    """FILE and the rest; ``options(parser)`` adds the sub-command's own options. (FILE is
+    the first word of one REMAINDER: argparse would drop a ``--`` right after a plain FILE.)"""
     options(parser)
     _shared(parser)
-    parser.add_argument("rest", nargs=argparse.REMAINDER, metavar="...",
-                        help="more files to trace when imported, options, and after -- the "
-                             "program's arguments (passed untouched)")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, metavar="FILE ...",
+                        help="the program (a .py file), then its arguments (after -- they are "
+                             "passed untouched); with --run, the files to trace")
 
 
 def _shared(parser) -> None:
@@ -50,6 +54,9 @@ def finish(args, options) -> None:
     """Parse ``args.rest`` into ``args``: options, ``program_args``, and (``--run``) ``more``
     files. ``UsageError`` for program arguments given with ``--run``."""
     rest = list(args.rest)
+    if not rest or rest[0] == "--":
+        raise UsageError("give the program to run, e.g. train.py (then its arguments)")
+    args.file = rest.pop(0)
     stop = rest.index("--") if "--" in rest else len(rest)
     shadow = argparse.ArgumentParser(prog=f"broadcasting {getattr(args, 'command', '')} FILE",
                                      add_help=False)
