@@ -297,3 +297,14 @@ def test_package_with_relative_imports(tmp_path):
     r = tool("rewrite", str(mod), cwd=tmp_path / "pkg")
     assert r.returncode == 0, r.stderr
     assert REWRITTEN in r.stdout
+
+
+def test_a_failed_write_leaves_the_target_and_no_temp_file(tmp_path, capsys, monkeypatch):
+    prog = write(tmp_path / "prog.py", OUTER)
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full_disk)
+    assert main(["rewrite", str(prog), "--in-place"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert prog.read_text() == OUTER and [p.name for p in tmp_path.iterdir()] == ["prog.py"]
