@@ -308,3 +308,12 @@ def test_a_failed_write_leaves_the_target_and_no_temp_file(tmp_path, capsys, mon
     assert main(["rewrite", str(prog), "--in-place"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert prog.read_text() == OUTER and [p.name for p in tmp_path.iterdir()] == ["prog.py"]
+
+
+def test_explicit_magic_cells_keep_their_own_operators():
+    # issue 12, item 5 for %%explicit: cell 2 calling cell 1's function used cell 2's site ids
+    from broadcasting.rewrite.magic import explicit_cell
+    ns = {"np": np}
+    explicit_cell("def diff(a, b):\n    return a - b", ns)
+    explicit_cell("y = diff(5, 3) * np.ones(1)\nz = diff(9, 4)", ns)
+    assert np.array_equal(ns["y"], np.array([2.0])) and ns["z"] == 5
