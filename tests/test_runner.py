@@ -317,3 +317,22 @@ def test_explicit_magic_cells_keep_their_own_operators():
     explicit_cell("def diff(a, b):\n    return a - b", ns)
     explicit_cell("y = diff(5, 3) * np.ones(1)\nz = diff(9, 4)", ns)
     assert np.array_equal(ns["y"], np.array([2.0])) and ns["z"] == 5
+
+
+def test_the_program_sees_the_path_python_gives_it(tmp_path, capsys):
+    path = tmp_path / "prog.py"
+    prog = write(path, OUTER + f"import sys\nassert sys.path[0] == {str(tmp_path)!r}, sys.path\n"
+                 f"assert {str(ROOT)!r} not in sys.path, sys.path\nassert __file__ == {str(path)!r}\n"
+                 "assert sys.modules['__main__'].__dict__ is globals()\n")
+    assert main(["rewrite", str(prog)]) == 0, capsys.readouterr().err
+
+
+def test_run_chains_a_shadowed_sitecustomize(tmp_path):
+    lib = write(tmp_path / "lib.py", "import numpy as np\ndef f(a, B):\n    return a * B\n")
+    write(tmp_path / "site" / "sitecustomize.py", "import builtins\nbuiltins.MARK = 'user site ran'\n")
+    write(tmp_path / "drive.py", "import numpy as np\nfrom lib import f\nf(np.ones(3), np.ones((2, 3)))\nprint(MARK)\n")
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{tmp_path / 'site'}")
+    r = subprocess.run([sys.executable, "-m", "broadcasting", "rewrite", "lib.py", "--in-place", "--run",
+                        "python drive.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "user site ran" in r.stderr and "einops.einsum(a, B" in lib.read_text()

@@ -32,7 +32,10 @@ __all__ = ["TracedUnit", "ProgramFailure", "ProgramRun", "run_program", "run_com
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT_DIR = str(Path(__file__).resolve().parent / "boot")
-_CHILD = "import sys; from broadcasting.runner.child import main; main(sys.argv[1])"
+#: the child's bootstrap: the package is imported from its folder, which then leaves sys.path
+#: (the program sees the path ``python FILE`` gives it)
+_CHILD = ("import sys; sys.path.insert(0, sys.argv[2]); from broadcasting.runner.child import "
+          "main; sys.path.remove(sys.argv[2]); main(sys.argv[1])")
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def run_program(main: str, argv=(), *, files=(), calls: bool = False,
         request = _request(tmp, {"main": main, "argv": list(argv), "files": [main, *files],
                                  "calls": calls, "notebook": notebook, "out": out,
                                  "traceback": traceback})
-        code = _wait([sys.executable, "-c", _CHILD, request], _environment())
+        code = _wait([sys.executable, "-c", _CHILD, request, _PACKAGE_ROOT], dict(os.environ))
         return _collect([out] if os.path.exists(out) else [], code)
 
 
@@ -121,7 +124,7 @@ def run_command(command: str, files, *, calls: bool = False) -> ProgramRun:
     words = command_words(command)
     with tempfile.TemporaryDirectory(prefix="broadcasting-run-") as tmp:
         request = _request(tmp, {"files": list(files), "calls": calls})
-        env = _environment(boot=True)
+        env = _environment()
         from .child import ENV_REQUEST
         env[ENV_REQUEST] = request
         code = _wait(words, env)
@@ -158,12 +161,10 @@ def _request(tmp: str, data: dict) -> str:
     return path
 
 
-def _environment(boot: bool = False) -> dict:
-    env = dict(os.environ)
-    paths = ([_BOOT_DIR] if boot else []) + [_PACKAGE_ROOT]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+def _environment() -> dict:
+    """The command's environment: the boot folder (only ``sitecustomize.py``) on PYTHONPATH."""
+    env = dict(os.environ, BROADCASTING_PACKAGE_ROOT=_PACKAGE_ROOT)
+    env["PYTHONPATH"] = os.pathsep.join([_BOOT_DIR] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return env
 
 

@@ -1,8 +1,30 @@
 """Put on ``PYTHONPATH`` by ``broadcasting rewrite/audit --run CMD``: every Python process the
-command starts traces the named files (``broadcasting.runner.child.install_from_env``)."""
-try:
-    from broadcasting.runner.child import install_from_env
-except ImportError:  # another interpreter that cannot import the package: run untraced
-    pass
-else:
-    install_from_env()
+command starts traces the named files (``broadcasting.runner.child.install_from_env``). The
+package is imported from the folder named in ``BROADCASTING_PACKAGE_ROOT``, which is then taken
+off ``sys.path`` again (the program sees its own path), and the ``sitecustomize`` this one
+shadows (if any) still runs."""
+import os
+import sys
+
+
+def _install() -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.environ.get("BROADCASTING_PACKAGE_ROOT", "")
+    sys.path.insert(0, root)
+    try:
+        from broadcasting.runner.child import install_from_env
+    except ImportError:  # another interpreter that cannot import the package: run untraced
+        install_from_env = None
+    finally:
+        sys.path.remove(root)
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    del sys.modules["sitecustomize"]
+    try:
+        import sitecustomize  # noqa: F401  the one this file shadowed
+    except ImportError:
+        pass
+    if install_from_env is not None:
+        install_from_env()
+
+
+_install()
