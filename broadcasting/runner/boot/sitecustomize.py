@@ -3,6 +3,7 @@ command starts traces the named files (``broadcasting.runner.child.install_from_
 package is imported from the folder named in ``BROADCASTING_PACKAGE_ROOT``, which is then taken
 off ``sys.path`` again (the program sees its own path), and the ``sitecustomize`` this one
 shadows (if any) still runs."""
+import importlib
 import os
 import sys
 
@@ -19,12 +20,13 @@ def _install() -> None:
         sys.path.remove(root)
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     del sys.modules["sitecustomize"]
-    try:
-        import sitecustomize  # noqa: F401  the one this file shadowed
+    try:  # the one this file shadowed (Python's site hook, found by name as site.py does)
+        importlib.import_module("sitecustomize")
     except ImportError:
         pass
     if install_from_env is not None:
         install_from_env()
 
 
-_install()
+if __name__ == "sitecustomize":  # as Python's site hook only (not when a tool imports the file)
+    _install()
