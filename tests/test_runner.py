@@ -336,3 +336,4 @@ def test_run_chains_a_shadowed_sitecustomize(tmp_path):
                         "python drive.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "user site ran" in r.stderr and "einops.einsum(a, B" in lib.read_text()
+    assert "Error in sitecustomize" not in r.stderr

@@ -38,7 +38,8 @@ def run(args) -> int:
     else:
         result = run_program(paths[0], args.program_args, files=paths[1:], calls=True,
                              traceback=False)
-    reports = [_report(path, result) for path in paths]
+    given = [args.file, *args.more]
+    reports = [_report(path, name, result) for path, name in zip(paths, given)]
     for report in reports:
         print(report.to_json() if args.json else
               report.format_text(show_info=not args.warnings_only, show_scalars=args.all))
@@ -74,8 +75,9 @@ def _program(given: str) -> str:
     return str(path.resolve())
 
 
-def _report(path: str, result):
-    """The report of one traced file (its findings so far, and the program's failure)."""
+def _report(path: str, name: str, result):
+    """The report of one traced file (its findings so far, and the program's failure), under
+    the ``name`` the user gave it."""
     from .judge import audit_sites
     from .report import AuditReport, ProgramError
     unit = result.unit(path)
@@ -83,6 +85,6 @@ def _report(path: str, result):
     error = None if failure is None else ProgramError(
         failure.type_name or "exit", failure.message or str(failure), failure.line)
     if unit is None:
-        return AuditReport(path, "", (), 0, error)
+        return AuditReport(name, "", (), 0, error)
     findings = tuple(audit_sites(unit.sites, unit.source, result.records_of(path)))
-    return AuditReport(path, unit.source, findings, sum(s.ran for s in unit.sites), error)
+    return AuditReport(name, unit.source, findings, sum(s.ran for s in unit.sites), error)

@@ -3,9 +3,18 @@ command starts traces the named files (``broadcasting.runner.child.install_from_
 package is imported from the folder named in ``BROADCASTING_PACKAGE_ROOT``, which is then taken
 off ``sys.path`` again (the program sees its own path), and the ``sitecustomize`` this one
 shadows (if any) still runs."""
-import importlib
+import importlib.machinery
+import importlib.util
 import os
 import sys
+
+
+def _run_shadowed() -> None:
+    """Run the ``sitecustomize`` this file shadows, if there is one (this module stays the one
+    in ``sys.modules``: the import of it is still in progress)."""
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
+    if spec is not None and spec.loader is not None:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 def _install() -> None:
@@ -19,11 +28,7 @@ def _install() -> None:
     finally:
         sys.path.remove(root)
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    del sys.modules["sitecustomize"]
-    try:  # the one this file shadowed (Python's site hook, found by name as site.py does)
-        importlib.import_module("sitecustomize")
-    except ImportError:
-        pass
+    _run_shadowed()
     if install_from_env is not None:
         install_from_env()
 
