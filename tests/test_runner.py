@@ -192,11 +192,12 @@ def test_cross_cell_calls_in_process(tmp_path):
 def test_ipython_syntax_runs_as_ipython_runs_it(tmp_path, capsys, monkeypatch):
     path = _notebook(tmp_path, "import numpy as np\nfiles = !echo hi\nnp.ones?\n%time t = 1",
                      "%%writefile made.txt\nwritten", 's = """\n%notmagic\n"""\nv = np.arange(2.0)',
-                     "M = v[:, None] * v\nprint(files, t, repr(s))")
+                     "M = v[:, None] * v\nprint(files, t, repr(s))", "%%bash\necho bashed > bashed.txt")
     monkeypatch.chdir(tmp_path)
     assert main(["rewrite", str(path), "-o", str(tmp_path / "o.ipynb")]) == 0
     err = capsys.readouterr().err
     assert "['hi'] 1 '\\n%notmagic\\n'" in err and (tmp_path / "made.txt").read_text() == "written\n"
+    assert (tmp_path / "bashed.txt").read_text() == "bashed\n"
     new = nbformat.read(str(tmp_path / "o.ipynb"), as_version=4)
     assert new.cells[0].source.startswith("import numpy as np\nfiles = !echo hi")
     assert "einsum" in new.cells[3].source
@@ -337,3 +338,10 @@ def test_run_chains_a_shadowed_sitecustomize(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "user site ran" in r.stderr and "einops.einsum(a, B" in lib.read_text()
     assert "Error in sitecustomize" not in r.stderr
+
+
+def test_run_that_never_imports_the_file_is_exit_2(tmp_path):
+    lib = write(tmp_path / "lib.py", OUTER)
+    write(tmp_path / "other.py", "print('no import')\n")
+    r = tool("rewrite", "lib.py", "--in-place", "--run", "python other.py", cwd=tmp_path)
+    assert r.returncode == 2 and "never imported" in r.stderr and lib.read_text() == OUTER

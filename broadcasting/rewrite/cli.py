@@ -138,6 +138,9 @@ def _rewrite_run(args, paths: list[Path]):
         return 130 if result.interrupted else 1
     if notebook:
         return _rewrite_notebook(args, paths[0], result)
+    if not any(result.unit(str(p)) for p in paths):
+        raise UsageError(f"--run {args.run_cmd!r} never imported {', '.join(map(str, paths))}: name "
+                         f"files the command imports (they are matched by their real path)")
     return _rewrite_files(args, paths, sources, result)
 
 
