@@ -73,6 +73,11 @@ class Execution:
             h = self.__dict__["_hash"] = hash((self.left, self.right))
         return h
 
+    def __getstate__(self) -> dict:
+        """Pickled without the cached hash: string hashes differ between processes (the
+        runner ships executions from the program's process to the tool's)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 @dataclass
 class Site:

@@ -345,3 +345,17 @@ def test_run_that_never_imports_the_file_is_exit_2(tmp_path):
     write(tmp_path / "other.py", "print('no import')\n")
     r = tool("rewrite", "lib.py", "--in-place", "--run", "python other.py", cwd=tmp_path)
     assert r.returncode == 2 and "never imported" in r.stderr and lib.read_text() == OUTER
+
+
+def test_executions_shipped_between_processes_hash_as_their_own():
+    # the runner pickles sites in the program's process; a cached hash of strings from another
+    # process (hash randomization) made equal executions miss each other in dict lookups
+    code = ("import pickle, sys\nfrom broadcasting.trace import Execution, Operand\n"
+            "e = Execution(Operand('numpy', 'ndarray', (3,), 'float64'), Operand('number', 'float'))\n"
+            "d = {e: 1}\nsys.stdout.buffer.write(pickle.dumps(d))\n")
+    data = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), PYTHONHASHSEED="123")).stdout
+    from broadcasting.trace import Execution, Operand
+    import pickle
+    here = Execution(Operand("numpy", "ndarray", (3,), "float64"), Operand("number", "float"))
+    assert pickle.loads(data).get(here) == 1

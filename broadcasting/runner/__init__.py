@@ -88,10 +88,17 @@ class ProgramRun:
     interrupted: bool = False
 
     def unit(self, path: str) -> TracedUnit | None:
-        return next((u for u in self.units if u.path == path and u.cell is None), None)
+        """The traced file at ``path`` (compared by real path: the child names files as the
+        import system found them)."""
+        real = os.path.realpath(path)
+        return next((u for u in self.units if u.cell is None and os.path.realpath(u.path) == real),
+                    None)
 
     def records_of(self, path: str) -> dict:
-        return {rec: n for (where, rec), n in self.records.items() if where == path}
+        """The call records (``CallRecord -> count``) made from the file at ``path``."""
+        real = os.path.realpath(path)
+        return {rec: n for (where, rec), n in self.records.items()
+                if os.path.realpath(where) == real}
 
     def __repr__(self) -> str:
         return f"<ProgramRun: {len(self.units)} traced units, {self.failure or 'ended normally'}>"
