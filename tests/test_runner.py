@@ -293,7 +293,9 @@ def test_run_pytest_and_audit(tmp_path):
 def test_package_with_relative_imports(tmp_path):
     write(tmp_path / "pkg" / "__init__.py", "")
     write(tmp_path / "pkg" / "helper.py", "import numpy as np\nW = np.ones((2, 3))\n")
+    write(tmp_path / "pkg" / "sibling.py", "NAME = 'sibling'\n")
     mod = write(tmp_path / "pkg" / "main.py", "import numpy as np\nfrom .helper import W\n"
+                "from sibling import NAME  # as `python pkg/main.py` allows\n"
                 "x = np.arange(3.0)\ny = x * W\n")
     r = tool("rewrite", str(mod), cwd=tmp_path / "pkg")
     assert r.returncode == 0, r.stderr

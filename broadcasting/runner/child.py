@@ -171,14 +171,16 @@ def _package_of(path: str) -> tuple[str, str]:
 
 
 def _main_module(path: str) -> types.ModuleType:
+    """A real ``__main__`` module for the program at ``path``: ``sys.path[0]`` is its folder,
+    as with ``python path``; in a package, the package's root folder follows it and
+    ``__package__`` is set, as with ``python -m``, so relative imports work too (the package
+    is imported only when the program imports relatively)."""
     module = types.ModuleType("__main__")
     root, package = _package_of(path)
     module.__file__, module.__builtins__ = path, __builtins__
     module.__package__ = package or None
     sys.modules["__main__"] = module
-    sys.path[0:1] = [root]
-    if package:
-        importlib.import_module(package)
+    sys.path[0:1] = [os.path.dirname(path)] + ([root] if package else [])
     return module
 
 
