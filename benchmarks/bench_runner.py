@@ -6,7 +6,8 @@ train.py`` (a child process, every operator site traced), rounds interleaved, be
 
 The program times its own loop after its first 50 steps (by then every site has been seen with
 its shapes: what remains is the tracer's hot path, which records a shape signature once per
-site) and writes the seconds to the file named by ``BENCH_LOOP_TIME``. Printed per program:
+site) in CPU seconds of its process (one BLAS thread: on a shared machine, wall time swings
+by 2x between rounds), and writes them to the file named by ``BENCH_LOOP_TIME``. Printed per program:
 loop ratio audited/plain (the target: <= 1.2) and whole-command ratio (start-up, numpy/torch
 import, the audit's analysis included).
 """
@@ -26,7 +27,7 @@ TIMER = """
 import os, time
 def _report(start):
     with open(os.environ["BENCH_LOOP_TIME"], "w") as f:
-        f.write(repr(time.perf_counter() - start))
+        f.write(repr(time.process_time() - start))
 """
 
 NUMPY_MLP = TIMER + """
@@ -38,7 +39,7 @@ W1, b1 = rng.normal(size=(D, H)) * 0.1, np.zeros(H)
 W2, b2 = rng.normal(size=(H, C)) * 0.1, np.zeros(C)
 for step in range({steps}):
     if step == 50:
-        start = time.perf_counter()
+        start = time.process_time()
     h = X @ W1 + b1
     a = np.maximum(h, 0)
     logits = a @ W2 + b2
@@ -63,7 +64,7 @@ model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.L
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
 for step in range({steps}):
     if step == 50:
-        start = time.perf_counter()
+        start = time.process_time()
     opt.zero_grad()
     pred = model(x)[:, 0]
     loss = ((pred - y) ** 2).mean() + 1e-4 * sum((w ** 2).sum() for w in model.parameters())
