@@ -361,3 +361,10 @@ def test_executions_shipped_between_processes_hash_as_their_own():
     import pickle
     here = Execution(Operand("numpy", "ndarray", (3,), "float64"), Operand("number", "float"))
     assert pickle.loads(data).get(here) == 1
+
+
+@pytest.mark.parametrize("command", [["rewrite"], ["audit"], ["audit", "lib.py", "--run", "python x.py", "--", "a"]])
+def test_missing_program_or_misplaced_arguments_are_one_line_exit_2(command, capsys):
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err

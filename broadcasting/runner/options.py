@@ -8,8 +8,6 @@ that look like the tool's options). With ``--run CMD`` the command has its own a
 words after FILE are more files to trace.
 
 >>> import argparse
-
-from ..errors import UsageError
 >>> def options(p):
 ...     p.add_argument("--json", action="store_true")
 >>> p = argparse.ArgumentParser()
@@ -30,6 +28,8 @@ from ..errors import UsageError
 from __future__ import annotations
 
 import argparse
+
+from ..errors import UsageError
 
 __all__ = ["add_program_arguments", "finish"]
 
