@@ -125,11 +125,15 @@ def run(args) -> int:
     shapes, op, names = parse_expression(" ".join(args.expression))
     if args.result:
         names = (names or _default(shapes, op)) + (args.result,)
-    target = _svg_target(args.svg) if args.svg else None
+    target = None
+    if args.svg:
+        from .output import resolve_output
+        target = resolve_output(args.svg, "--svg")
     e = explain(*shapes, op=op, names=names)
     text = json.dumps(e.to_dict(), ensure_ascii=False, indent=2) if args.json else str(e)
     if target is not None:  # written only once everything it goes with has been built
-        _write_atomically(target, e.svg())
+        from .output import write_output
+        write_output(target, e.svg())
     print(text)
     return 0
 

@@ -79,14 +79,23 @@ shapes as the right one; no audit based on shapes can tell them apart.
 The text output groups findings by line and puts a caret under each operator; scalar
 broadcasts are shown with --all. --json prints
   {"findings": [{"line", "col", "op", "shapes", "kind", "severity", "message", "suggestion"}]}
-with 1-based line and col (of the operator), every finding included.
+with 1-based line and col (of the operator), every finding included, and "error" (type,
+message, line) when the program raised or exited with a non-zero status.
+
+The program runs in a child process as `python FILE ARGS` would run it (a real __main__; a
+file inside a package runs as `python -m package.module`); what it prints goes to stderr.
+Words after FILE are its arguments; after -- they are passed untouched (even --json). With
+--run "CMD" the named files are traced in every Python process CMD starts (`python ...`,
+`pytest ...` run on this interpreter), e.g. a model module driven by a training script.
+Ctrl-C stops the program and prints the findings so far (exit 130). A notebook is not
+audited: convert it to a script (jupyter nbconvert --to script).
 
 exit status:
-  0  no warning, and the program ran to its end
-  1  at least one warning, or the program raised (as `broadcasting rewrite` does): the
-     exception is reported on stderr (one line) and the findings of the part that ran are
-     printed as usual
-  2  bad input (missing file, syntax error)
+  0  no warning, and the program ended normally (sys.exit(0) and os._exit(0) included)
+  1  at least one warning, or the program raised or exited with a non-zero status (said on
+     stderr in one line; the findings of the part that ran are printed as usual)
+  2  bad input (missing file, syntax error, a notebook)
+  130  interrupted (Ctrl-C)
 
 In code, `with bc.strict(level):` checks torch operations as they run (mode="raise" or
 "warn"). Which level to choose:
@@ -104,6 +113,7 @@ examples:
   broadcasting audit train.py
   broadcasting audit train.py --json > findings.json
   broadcasting audit train.py --warnings-only -- --epochs 1   # arguments for the program
+  broadcasting audit model.py --run "pytest tests/test_model.py"
 """
 
 DOCS = """Generate the documentation (Markdown pages and SVG diagrams) from the library and the
@@ -132,9 +142,20 @@ THE PROGRAM IS EXECUTED, once, to learn the shapes and dtypes of the operands of
 (a notebook's code cells run in order in one namespace). Run it only on code you trust, or
 use --no-exec with --shape to rewrite from shapes you give, without running anything.
 
+The program runs in a child process as `python FILE ARGS` would (a real __main__; a file in a
+package runs as `python -m package.module`, so relative imports work); its own output goes to
+stderr, never into the rewritten source. Arguments for it follow FILE (after -- untouched).
+--run "CMD" runs another command instead (`python train.py --epochs 1`, `pytest tests`) and
+rewrites the named files it imported (several files need --in-place).
+
 The rewritten program is printed unless -o or --in-place is given; the input file is never
-modified without --in-place (then it is replaced atomically). Exit codes: 0 ok, 1 the
-program raised (its traceback is shown, nothing is written), 2 bad input (syntax error, ...).
+modified without --in-place. Output paths are resolved before the program runs; the file is
+written atomically (temporary file in the same folder, fsync, rename; a new file gets the
+mode your umask gives); a symlink's target is rewritten and the link kept; devices, FIFOs,
+folders and read-only files are refused.
+Exit codes: 0 ok (the program ended normally: exit status 0, also by sys.exit(0) or
+os._exit(0)); 1 the program raised (its traceback is shown) or exited with a non-zero status:
+nothing is written; 2 bad input (syntax error, an output path that cannot be written, ...).
 
 examples:
   broadcasting rewrite backprop.py
@@ -143,6 +164,8 @@ examples:
   broadcasting rewrite model.py --in-place --no-annotate
   broadcasting rewrite step.py --no-exec --shape x=2 --shape W=2,3
   broadcasting rewrite layers.py --no-exec --shape affine_forward.w=4,5 --shape b=5
+  broadcasting rewrite layers.py model.py --in-place --run "python train.py --epochs 1"
+  broadcasting rewrite prep.py -o prep_explicit.py -- --data small.csv
 """
 
 DERIVE = """Derive the backward pass of a forward function FUNC defined in FILE.py: the source of

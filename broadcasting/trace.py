@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from .errors import RewriteError
 from .ops import OPERATORS
 
-__all__ = ["Operand", "Execution", "Site", "Trace", "instrument", "trace_source", "run_traced",
+__all__ = ["Operand", "Execution", "Site", "Trace", "Tracer", "instrument", "trace_source", "run_traced",
            "function_source", "globals_of", "source_lines", "char_col", "TRACER_NAME"]
 
 TRACER_NAME = "__bc_trace__"
@@ -72,6 +72,11 @@ class Execution:
         if h is None:
             h = self.__dict__["_hash"] = hash((self.left, self.right))
         return h
+
+    def __getstate__(self) -> dict:
+        """Pickled without the cached hash: string hashes differ between processes (the
+        runner ships executions from the program's process to the tool's)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
 
 @dataclass
@@ -181,8 +186,8 @@ def source_lines(source: str) -> list[str]:
 
 
 class _Instrument(ast.NodeTransformer):
-    def __init__(self, source: str):
-        self.source = source
+    def __init__(self, source: str, tracer_name: str = TRACER_NAME):
+        self.source, self.tracer_name = source, tracer_name
         self.lines = source_lines(source)
         self.sites: list[Site] = []
 
@@ -223,7 +228,7 @@ class _Instrument(ast.NodeTransformer):
         return site.id
 
     def _call(self, site: int, left, right, like):
-        call = ast.Call(ast.Name(TRACER_NAME, ast.Load()), [ast.Constant(site), left, right], [])
+        call = ast.Call(ast.Name(self.tracer_name, ast.Load()), [ast.Constant(site), left, right], [])
         return ast.copy_location(call, like)
 
     def visit_BinOp(self, node):
@@ -257,14 +262,17 @@ def _as_load(target):
     return node
 
 
-def instrument(source: str, filename: str = "<traced>"):
+def instrument(source: str, filename: str = "<traced>", tracer_name: str = TRACER_NAME):
     """Compile ``source`` with every operator site routed through the tracer.
 
-    Returns ``(code, sites)``; run the code with ``namespace[TRACER_NAME] = Tracer(sites)``.
+    Returns ``(code, sites)``; run the code with ``namespace[tracer_name] = Tracer(sites)``
+    (:func:`run_traced`). Code that shares a namespace with other traced code (notebook
+    cells, ``%%explicit`` cells) needs a ``tracer_name`` of its own: a function defined in
+    one cell looks its tracer up when it is called, from whichever cell.
     A syntax error propagates as ``SyntaxError`` (with its line and column).
     """
     tree = ast.parse(source, filename)
-    visitor = _Instrument(source)
+    visitor = _Instrument(source, tracer_name)
     tree = ast.fix_missing_locations(visitor.visit(tree))
     return compile(tree, filename, "exec"), visitor.sites
 
@@ -292,7 +300,7 @@ def trace_source(source: str, namespace: dict | None = None, filename: str = "<t
     return Trace(sites, namespace)
 
 
-def run_traced(code, sites: list[Site], namespace: dict) -> dict:
+def run_traced(code, sites: list[Site], namespace: dict, tracer_name: str = TRACER_NAME) -> dict:
     """Run ``code`` (from :func:`instrument`) in ``namespace``, recording into ``sites``: the one
     place a program runs under the tracer (``trace_source``, the rewriter, the audit, the
     examples). The tracer stays in the namespace: functions the program defined use it.
@@ -303,7 +311,7 @@ def run_traced(code, sites: list[Site], namespace: dict) -> dict:
     (6, True)
     """
     namespace.setdefault("__name__", "__main__")
-    namespace[TRACER_NAME] = Tracer(sites)
+    namespace[tracer_name] = Tracer(sites)
     exec(code, namespace)
     return namespace
 

@@ -131,3 +131,30 @@ def test_no_progress_bar_when_piped(capsys, tmp_path):
     d = write_corpus(tmp_path / "c", sample(3))
     code, out, err = _run(capsys, "--corpus", str(d), "-j", "1")
     assert code == 0 and err == "" and "all claims hold" in out
+
+
+def test_a_worker_that_dies_is_exit_2_not_a_hang(capsys, monkeypatch):
+    # issue 12, item 8: a lane killed by a signal (OOM killer) never reports; the parent waited
+    # for ever on the queue
+    import os
+    import signal
+    from broadcasting.corpus import run as corpus_run
+    monkeypatch.setattr(corpus_run, "_check_lane", lambda lane, report=None: os.kill(os.getpid(), signal.SIGKILL))
+    assert main(["corpus", "run", "-j", "2", "--backend", "numpy"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "killed by signal 9" in err
+
+
+def test_an_unreadable_corpus_file_is_one_line_exit_2(capsys, monkeypatch):
+    # issue 12: OS errors are bad input (exit 2, one line), never a traceback and exit 1
+    import pathlib
+    real = pathlib.Path.read_bytes
+
+    def refuse(self):
+        if self.suffix == ".jsonl":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+    monkeypatch.setattr(pathlib.Path, "read_bytes", refuse)
+    assert main(["corpus", "run", "--backend", "numpy", "-j", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot read it (Permission denied)" in err

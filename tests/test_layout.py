@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parent.parent / "broadcasting"
 CORE = ("errors", "shapes", "ops", "equation", "labels", "plan", "backends", "notation",
         "explicit", "diagram", "jacobian", "explain")
 #: the feature packages, above ``trace``; ``cli`` above them all
-FEATURES = ("trace", "rewrite", "audit", "derive", "corpus", "docs", "examples", "cli",
+FEATURES = ("trace", "runner", "output", "rewrite", "audit", "derive", "corpus", "docs", "examples", "cli",
             "cli_help", "__main__")
 
 

@@ -71,8 +71,13 @@ class AuditReport:
                 f"{len(self.findings) - len(self.warnings)} info{', raised' if self.error else ''}>")
 
     def to_json(self) -> str:
-        return json.dumps({"findings": [f.to_dict() for f in self.findings]}, ensure_ascii=False,
-                          indent=2)
+        """``{"findings": [...]}``, and ``"error"`` (type, message, line) when the program
+        raised or exited with a non-zero status."""
+        data = {"findings": [f.to_dict() for f in self.findings]}
+        if self.error is not None:
+            data["error"] = {"type": self.error.type_name, "message": self.error.message,
+                             "line": self.error.line}
+        return json.dumps(data, ensure_ascii=False, indent=2)
 
     def format_text(self, show_info: bool = True, show_scalars: bool = True) -> str:
         """Findings grouped by line: the source line, a caret under each operator, then each

@@ -64,7 +64,11 @@ def encode_case(case: dict) -> str:
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot read it ({err.strerror or err}); make it readable or "
+                          f"regenerate the corpus") from None
 
 
 def default_dir() -> Path:
@@ -90,6 +94,8 @@ def load_manifest(directory) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         raise CorpusError(f"{path}: not valid JSON ({err})") from None
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot read it ({err.strerror or err})") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict) or not all(isinstance(v, dict) and isinstance(v.get("cases"), int)
                                               and isinstance(v.get("sha256"), str)

@@ -172,18 +172,41 @@ def _run_lanes(lanes: list[Lane], progress) -> list[tuple]:
     found, open_lanes = [], len(procs)
     try:
         while open_lanes:
-            what, payload = queue.get()
+            what, payload = _next_message(queue, procs)
             if what == "progress":
                 progress(payload)
             elif what == "done":
                 found += payload
                 open_lanes -= 1
             else:
-                raise RuntimeError(f"a corpus worker crashed: {payload}")
+                from ..errors import CorpusError
+                raise CorpusError(f"a corpus worker crashed: {payload}")
+    except BaseException:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        raise
     finally:
         for p in procs:
             p.join(timeout=5)
     return found
+
+
+def _next_message(queue, procs) -> tuple:
+    """The next message of a lane; ``CorpusError`` when a worker died without one (killed by
+    a signal, out of memory) instead of waiting for it for ever."""
+    import queue as queues
+    while True:
+        try:
+            return queue.get(timeout=0.5)
+        except queues.Empty:
+            dead = [p for p in procs if p.exitcode is not None and p.exitcode != 0]
+            if dead:
+                from ..errors import CorpusError
+                code = dead[0].exitcode
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+                raise CorpusError(f"a corpus worker process {how} (out of memory?); run again "
+                                  f"with -j 1, or with fewer workers") from None
 
 
 def _merge(found) -> tuple[Failure, ...]:

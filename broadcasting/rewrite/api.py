@@ -147,11 +147,11 @@ def _module_aliases(namespace: dict) -> tuple[Aliases, set[str]]:
     return Aliases(names["einops"], names["numpy"], names["torch"]), missing
 
 
-def instrument_or_raise(source: str, filename: str = "<source>"):
+def instrument_or_raise(source: str, filename: str = "<source>", tracer_name: str = TRACER_NAME):
     """``trace.instrument``, a syntax error raised as :class:`RewriteError` (the one parse of
     ``source`` by ``ast``; libcst parses it once more to rewrite it)."""
     try:
-        return instrument(source, filename)
+        return instrument(source, filename, tracer_name)
     except SyntaxError as err:
         raise RewriteError(f"{filename}:{err.lineno}:{err.offset}: syntax error: {err.msg}") from None
 

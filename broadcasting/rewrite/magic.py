@@ -13,18 +13,28 @@ C = einops.einsum(a, B, "j, ... j -> ... j")  # C[i,j] = a[j] · B[i,j]
 """
 from __future__ import annotations
 
+import itertools
 import shlex
 
-from .api import Rewrite, markdown_of, rewrite_source
+from ..trace import TRACER_NAME, run_traced
+from .api import Rewrite, instrument_or_raise, markdown_of, rewrite_sites
 
 __all__ = ["explicit_cell", "load_ipython_extension"]
 
 
+_CELLS = itertools.count(1)
+
+
 def explicit_cell(cell: str, namespace: dict, style: str = "einops", annotate: bool = True,
                   all: bool = False) -> Rewrite:  # noqa: A002 - the option's documented name
-    """Run ``cell`` in ``namespace`` (traced) and return its :class:`Rewrite`."""
-    return rewrite_source(cell, namespace, style=style, annotate=annotate, filename="<cell>",
-                          all=all)
+    """Run ``cell`` in ``namespace`` (traced) and return its :class:`Rewrite`. Each cell has a
+    tracer of its own: a function it defines keeps computing its own operators when a later
+    cell calls it."""
+    name = f"{TRACER_NAME}explicit{next(_CELLS)}"
+    code, sites = instrument_or_raise(cell, "<cell>", name)
+    run_traced(code, sites, namespace, name)
+    return rewrite_sites(cell, sites, namespace, style=style, annotate=annotate, filename="<cell>",
+                         all=all)
 
 
 def _parse(line: str):

@@ -1,8 +1,10 @@
 """Notebooks: ``.ipynb`` in, ``.ipynb`` out. Code cells are traced in order in one namespace
 (as the kernel ran them), then each is rewritten; outputs and metadata are left alone.
 
-Lines of IPython syntax (``%magic``, ``!shell``) are not Python: such a line runs as ``pass``
-while tracing and its cell is left as written.
+IPython syntax (``!ls``, ``x = !ls``, ``%time``, ``np.ones?``, ``%%bash``…) runs as IPython runs
+it (IPython's own input transformer, ``runner.cells.plain_python``); such a cell is left as
+written. Each cell has a tracer of its own: a function defined in one cell and called from
+another computes what the plain run computes.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[
@@ -17,19 +19,31 @@ from __future__ import annotations
 import copy
 import re
 import types
+from dataclasses import dataclass
 
-from ..trace import run_traced
+from ..runner.cells import plain_python
+from ..trace import TRACER_NAME, run_traced
 from .api import Rewrite, instrument_or_raise, rewrite_sites
 
-__all__ = ["rewrite_notebook", "read_notebook", "write_notebook", "runnable"]
+__all__ = ["TracedCell", "rewrite_notebook", "rewrite_cells", "read_notebook", "write_notebook",
+           "cell_tracer_name"]
 
-_IPYTHON_LINE = re.compile(r"^(\s*)([%!].*)$", re.M)
+
+@dataclass(frozen=True)
+class TracedCell:
+    """One code cell after the run: its sites, and whether IPython syntax was transformed."""
+
+    sites: list
+    transformed: bool
+    filename: str
+
+    def __repr__(self) -> str:
+        return f"<TracedCell {self.filename}: {len(self.sites)} sites>"
 
 
-def runnable(source: str) -> tuple[str, bool]:
-    """The cell as plain Python (IPython lines become ``pass``) and whether any was replaced."""
-    plain, n = _IPYTHON_LINE.subn(lambda mt: mt.group(1) + "pass", source)
-    return plain, bool(n)
+def cell_tracer_name(k: int) -> str:
+    """The tracer of code cell ``k`` (from 0): one per cell, since cells share a namespace."""
+    return f"{TRACER_NAME}cell{k + 1}"
 
 
 def read_notebook(path):
@@ -45,30 +59,35 @@ def write_notebook(nb, path) -> None:
 def rewrite_notebook(nb, namespace: dict | None = None, *, style: str = "einops",
                      annotate: bool = True, name: str = "notebook",
                      all: bool = False):  # noqa: A002 - the option's documented name
-    """Trace the code cells of ``nb`` (an nbformat notebook) in order, then rewrite each.
-    Returns ``(new notebook, list of Rewrite, one per code cell)``; ``nb`` is not modified.
-    The cells' own exceptions propagate; a syntax error raises ``RewriteError``. ``all=True``
-    rewrites products of equal shapes too."""
+    """Trace the code cells of ``nb`` (an nbformat notebook) in order, in this process, then
+    rewrite each. Returns ``(new notebook, list of Rewrite, one per code cell)``; ``nb`` is not
+    modified. The cells' own exceptions propagate; a syntax error raises ``RewriteError``.
+    ``all=True`` rewrites products of equal shapes too."""
     namespace = {} if namespace is None else namespace
     namespace.setdefault("__name__", "__main__")
-    cells = [c for c in nb.cells if c.cell_type == "code"]
     traced = []
-    for k, cell in enumerate(cells):
-        plain, magic = runnable(cell.source)
+    for k, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        plain = plain_python(cell.source, namespace)
         filename = f"{name}[cell {k + 1}]"
-        code, sites = instrument_or_raise(plain, filename)
-        run_traced(code, sites, namespace)
-        traced.append((cell, sites, magic, filename))
+        code, sites = instrument_or_raise(plain, filename, cell_tracer_name(k))
+        run_traced(code, sites, namespace, cell_tracer_name(k))
+        traced.append(TracedCell(sites, plain != cell.source, filename))
+    return rewrite_cells(nb, traced, dict(namespace), style=style, annotate=annotate, all=all)
+
+
+def rewrite_cells(nb, traced: list[TracedCell], aliases: dict, *, style: str = "einops",
+                  annotate: bool = True, all: bool = False):  # noqa: A002
+    """Rewrite the code cells of ``nb`` from their traced sites (``aliases``: the notebook's
+    names of einops/numpy/torch). Returns ``(new notebook, list of Rewrite)``."""
     new = copy.deepcopy(nb)
-    new_cells = [c for c in new.cells if c.cell_type == "code"]
-    aliases = dict(namespace)
+    aliases = dict(aliases)
     rewrites = []
-    for (cell, sites, magic, filename), target in zip(traced, new_cells):
-        if magic:
-            rw = Rewrite(cell.source, cell.source, (), style, filename)
+    for cell, target in zip(traced, [c for c in new.cells if c.cell_type == "code"]):
+        if cell.transformed:
+            rw = Rewrite(target.source, target.source, (), style, cell.filename)
         else:
-            rw = rewrite_sites(cell.source, sites, aliases, style=style, annotate=annotate,
-                               filename=filename, all=all)
+            rw = rewrite_sites(target.source, cell.sites, aliases, style=style,
+                               annotate=annotate, filename=cell.filename, all=all)
             _note_imports(rw.source, aliases)
         target.source = rw.source
         rewrites.append(rw)

@@ -1,0 +1,120 @@
+"""Cost of ``broadcasting audit`` on a long run, measured as a user runs it: the same training
+loop (>= 1,000 steps) run plainly (``python train.py``) and under ``broadcasting audit
+train.py`` (a child process, every operator site traced), rounds interleaved, best of each.
+
+    python benchmarks/bench_runner.py [--rounds 5] [--steps 2000]
+
+The program times its own loop after its first 50 steps (by then every site has been seen with
+its shapes: what remains is the tracer's hot path, which records a shape signature once per
+site) in CPU seconds of its process (one BLAS thread: on a shared machine, wall time swings
+by 2x between rounds), and writes them to the file named by ``BENCH_LOOP_TIME``. Printed per program:
+loop ratio audited/plain (the target: <= 1.2) and whole-command ratio (start-up, numpy/torch
+import, the audit's analysis included).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TIMER = """
+import os, time
+def _report(start):
+    with open(os.environ["BENCH_LOOP_TIME"], "w") as f:
+        f.write(repr(time.process_time() - start))
+"""
+
+NUMPY_MLP = TIMER + """
+import numpy as np
+rng = np.random.default_rng(0)
+N, D, H, C = 256, 64, 128, 10
+X = rng.normal(size=(N, D)); labels = rng.integers(0, C, size=N); Y = np.eye(C)[labels]
+W1, b1 = rng.normal(size=(D, H)) * 0.1, np.zeros(H)
+W2, b2 = rng.normal(size=(H, C)) * 0.1, np.zeros(C)
+for step in range({steps}):
+    if step == 50:
+        start = time.process_time()
+    h = X @ W1 + b1
+    a = np.maximum(h, 0)
+    logits = a @ W2 + b2
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log((p * Y).sum(axis=1) + 1e-12).mean()
+    d = (p - Y) / N
+    dW2, db2 = a.T @ d, d.sum(axis=0)
+    dh = (d @ W2.T) * (h > 0)
+    dW1, db1 = X.T @ dh, dh.sum(axis=0)
+    W1 -= 0.1 * dW1; b1 -= 0.1 * db1; W2 -= 0.1 * dW2; b2 -= 0.1 * db2
+_report(start)
+"""
+
+TORCH_LOOP = TIMER + """
+import torch
+torch.manual_seed(0)
+torch.set_num_threads(1)
+x = torch.randn(256, 32); y = x @ torch.randn(32) + 0.5
+model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for step in range({steps}):
+    if step == 50:
+        start = time.process_time()
+    opt.zero_grad()
+    pred = model(x)[:, 0]
+    loss = ((pred - y) ** 2).mean() + 1e-4 * sum((w ** 2).sum() for w in model.parameters())
+    loss.backward()
+    opt.step()
+_report(start)
+"""
+
+
+#: one BLAS/OpenMP thread: on a shared machine, threads fighting over cores swamp the comparison
+_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _once(words, cwd, env) -> tuple[float, float]:
+    start = time.perf_counter()
+    subprocess.run(words, cwd=cwd, env=env, check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    return float(Path(env["BENCH_LOOP_TIME"]).read_text()), wall
+
+
+def bench(name: str, source: str, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = Path(tmp) / "train.py"
+        prog.write_text(source)
+        env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_LOOP_TIME=str(Path(tmp) / "t"),
+                   **dict.fromkeys(_THREADS, "1"))
+        plain = [sys.executable, str(prog)]
+        audit = [sys.executable, "-m", "broadcasting", "audit", str(prog)]
+        best = {"plain": (1e9, 1e9), "audit": (1e9, 1e9)}
+        for _ in range(rounds):  # interleaved: both see the same machine load
+            for kind, words in (("plain", plain), ("audit", audit)):
+                loop, wall = _once(words, tmp, env)
+                best[kind] = (min(best[kind][0], loop), min(best[kind][1], wall))
+        (pl, pw), (al, aw) = best["plain"], best["audit"]
+        print(f"{name:<12} loop: plain {pl:.3f}s audit {al:.3f}s ratio {al / pl:.2f}x   "
+              f"command: plain {pw:.2f}s audit {aw:.2f}s ratio {aw / pw:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=2000)
+    args = parser.parse_args()
+    if args.steps < 1000:
+        parser.error("--steps: the claim is about long runs; give at least 1000")
+    print(f"{args.steps} steps (timed from step 50), best of {args.rounds} interleaved rounds")
+    bench("numpy MLP", NUMPY_MLP.format(steps=args.steps), args.rounds)
+    bench("torch loop", TORCH_LOOP.format(steps=args.steps), args.rounds)
+
+
+if __name__ == "__main__":
+    main()
