@@ -35,41 +35,66 @@ class Finding:
         return f"{self.message}; {self.suggestion}"
 
 
-def _size_gt1(plan: BroadcastPlan, label: str) -> bool:
-    return plan.sizes.get(label, 1) > 1
+def _copied(p, q, sizes: dict) -> list[str]:
+    """Labels of size > 1 along which ``p`` is copied and that ``q`` really has."""
+    return [lab for lab in p.stretched if sizes.get(lab, 1) > 1 and lab in q.labels]
+
+
+def _is_outer(p, q, sizes: dict) -> bool:
+    """Whether ``p`` and ``q`` are each copied along an axis the other has, one of them along
+    a *new* axis, over equal sizes (symmetric in ``p`` and ``q``)."""
+    p_copied, q_copied = _copied(p, q, sizes), _copied(q, p, sizes)
+    if not (p_copied and q_copied):
+        return False
+    if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
+        return False
+    return bool({sizes[lab] for lab in p_copied} & {sizes[lab] for lab in q_copied})
+
+
+def _first_outer_pair(plan: BroadcastPlan, sizes: dict):
+    """The first pair ``(p, q)``, ``p`` before ``q``, that :func:`_is_outer`, or ``None``.
+
+    Whether a pair is an outer product depends only on what each operand is copied along and
+    has, so operands are grouped by that and only the first two of each group are compared:
+    linear in the operands (quadratic only in the number of distinct groups)."""
+    groups: dict = {}
+    for o in plan.operands:
+        group = groups.setdefault((o.stretched, o.labels, o.new), [])
+        if len(group) < 2:
+            group.append(o)
+    firsts = list(groups.values())
+    best = None
+    for i, g in enumerate(firsts):
+        for h in firsts[i:]:
+            p, q = (g[0], g[1]) if h is g and len(g) == 2 else (g[0], h[0])
+            if p is q or not _is_outer(p, q, sizes):
+                continue
+            pair = (p, q) if p.position < q.position else (q, p)
+            if best is None or (pair[0].position, pair[1].position) < (best[0].position, best[1].position):
+                best = pair
+    return best
 
 
 def _outer_product(plan: BroadcastPlan) -> list[Finding]:
     """Two operands each copied along an axis the other really has, one of them along a *new*
     axis, over equal sizes: the classic ``(n,) * (n, 1) -> (n, n)``. With different sizes,
     ``(m,) * (n, 1)``, elementwise cannot have been meant: an ordinary outer product."""
-    ops = plan.operands
-    for p in ops:
-        for q in ops:
-            if q.position <= p.position:
-                continue
-            p_copied = [lab for lab in p.stretched if _size_gt1(plan, lab) and lab in q.labels]
-            q_copied = [lab for lab in q.stretched if _size_gt1(plan, lab) and lab in p.labels]
-            if not (p_copied and q_copied):
-                continue
-            if not (set(p_copied) & set(p.new) or set(q_copied) & set(q.new)):
-                continue
-            sizes = plan.sizes
-            if not {sizes[lab] for lab in p_copied} & {sizes[lab] for lab in q_copied}:
-                continue  # (m,) with (n, 1): the sizes differ, it cannot have meant elementwise
-            low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
-            same = f"{high.name}{high.index_text}" if high.index_text else \
-                f"{high.name}.reshape({format_shape(low.shape)})"
-            lead = len(plan.result_shape) - len(low.shape)
-            explicit = low.name + "[" + ", ".join(["None"] * lead + [":"] * len(low.shape)) + "]"
-            return [Finding(
-                "accidental-outer-product",
-                f"{p.name}{format_shape(p.shape)} {plan.op} {q.name}{format_shape(q.shape)} -> "
-                f"{format_shape(plan.result_shape)} is an outer product: each operand is copied "
-                f"along an axis the other has",
-                f"if elementwise was meant, use {same}; if the outer product is meant, "
-                f"make the new axes explicit: {explicit}")]
-    return []
+    pair = _first_outer_pair(plan, plan.sizes)
+    if pair is None:
+        return []
+    p, q = pair
+    low, high = (p, q) if len(p.shape) < len(q.shape) else (q, p)
+    same = f"{high.name}{high.index_text}" if high.index_text else \
+        f"{high.name}.reshape({format_shape(low.shape)})"
+    lead = len(plan.result_shape) - len(low.shape)
+    explicit = low.name + "[" + ", ".join(["None"] * lead + [":"] * len(low.shape)) + "]"
+    return [Finding(
+        "accidental-outer-product",
+        f"{p.name}{format_shape(p.shape)} {plan.op} {q.name}{format_shape(q.shape)} -> "
+        f"{format_shape(plan.result_shape)} is an outer product: each operand is copied "
+        f"along an axis the other has",
+        f"if elementwise was meant, use {same}; if the outer product is meant, "
+        f"make the new axes explicit: {explicit}")]
 
 
 def _ambiguous(plan: BroadcastPlan) -> list[Finding]:
@@ -79,13 +104,14 @@ def _ambiguous(plan: BroadcastPlan) -> list[Finding]:
         return []
     out = []
     rank = len(plan.result_shape)
+    sizes = plan.sizes  # once: a property that walks every operand
     for o in plan.operands:
         if not o.new or len(o.shape) == 0:
             continue
         for a in o.axes:
             if a.size <= 1:
                 continue
-            clashes = [lab for lab in o.new if plan.sizes[lab] == a.size]
+            clashes = [lab for lab in o.new if sizes[lab] == a.size]
             if clashes:
                 d = plan.result_labels.index(clashes[0])
                 pad = ", ".join([":"] * (len(o.shape)) + ["None"] * (rank - d - len(o.shape)))

@@ -20,12 +20,7 @@ def adjoint_einsums(plan: BroadcastPlan) -> tuple[str, ...]:
     ('j,ij->i', 'j,i->ij')
     """
     grad = "".join(plan.result_labels)
-    out = []
-    for o in plan.operands:
-        target = "".join(o.labels)
-        if plan.is_product:
-            others = ["".join(p.labels) for p in plan.operands if p is not o]
-            out.append(",".join([grad] + others) + "->" + target)
-        else:
-            out.append(grad + "->" + target)
-    return tuple(out)
+    terms = ["".join(o.labels) for o in plan.operands]  # once: linear in the operands
+    if not plan.is_product:
+        return tuple(f"{grad}->{t}" for t in terms)
+    return tuple(",".join([grad] + terms[:k] + terms[k + 1:]) + "->" + t for k, t in enumerate(terms))

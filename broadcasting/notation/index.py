@@ -95,15 +95,12 @@ def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
     """
     out = []
     grad = text_term(f"dL/d{plan.result_name}", plan.result_labels)
-    for o in plan.operands:
-        others_labels = [lab for p in plan.operands if p is not o for lab in p.labels]
-        seen = plan.result_labels + (tuple(others_labels) if plan.is_product else ())
-        summed = sorted(set(seen) - set(o.labels), key=seen.index)
-        total = "".join(f"Σ_{s} " for s in summed)
+    terms = [text_term(p.name, subscripts(p)) for p in plan.operands]  # once: linear in operands
+    for k, o in enumerate(plan.operands):
+        total = "".join(f"Σ_{s} " for s in _summed(plan, o))
         lhs = text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
         if plan.is_product:
-            others = [text_term(p.name, subscripts(p)) for p in plan.operands if p is not o]
-            factors = " * ".join([grad] + others)
+            factors = " * ".join([grad] + terms[:k] + terms[k + 1:])
         elif plan.op in ("+", "-"):
             sign = "-" if plan.op == "-" and o.position > 0 else ""
             factors = sign + grad
@@ -112,3 +109,15 @@ def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
         note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(subscripts(o))}])"
         out.append(f"{lhs} = {total}{factors}{note}")
     return tuple(out)
+
+
+def _summed(plan: BroadcastPlan, o: OperandPlan) -> list[str]:
+    """The labels the gradient of ``o`` sums over, in order of first appearance: the result's,
+    then (for products) those only other operands carry (the contracted label of ``@``)."""
+    own = set(o.labels)
+    out = [lab for lab in plan.result_labels if lab not in own]
+    if plan.is_product and plan.contracted:
+        for p in plan.operands:
+            out += [lab for lab in p.labels if p is not o and lab not in own and lab not in out
+                    and lab not in plan.result_labels]
+    return out
