@@ -50,9 +50,13 @@ def corpus_rate(jobs: int | None, prefix: list[str], kinds=()) -> tuple[float, i
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    if done.returncode != 0:
+    if done.returncode not in (0, 1):  # 1: every case was checked, some claim differs
         sys.exit(f"corpus run failed ({done.returncode}): {done.stderr.strip() or done.stdout[-500:]}")
-    cases = json.loads(done.stdout)["cases"]
+    report = json.loads(done.stdout)
+    if report["failed"]:
+        print(f"note: {report['failed']} of {report['cases']} cases fail their claims (stale corpus?)",
+              file=sys.stderr)
+    cases = report["cases"]
     return cases / wall, cases, wall
 
 
