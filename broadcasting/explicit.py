@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 from functools import lru_cache
+from operator import attrgetter
 
-from .backends import backend_for, backend_of
+from .backends import backend_for, backend_of, is_array
 from .equation import EinsumPlan, parse_equation
 from .shapes import BroadcastError, broadcast_tuples, combine_shapes, as_shape, format_shape
 
 __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation",
-           "keep_product_dtype", "refuse_matrix_class"]
+           "keep_product_dtype", "refuse_matrix_class", "clear_caches"]
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -27,7 +28,9 @@ def einsum(equation: str, *operands):
     """Einsum over numpy arrays or torch tensors that never broadcasts a size-1 axis.
 
     Every label must have one size in every operand that carries it, and the result has the
-    dtype ``*`` would give (Python numbers stay weak, 0-d tensors don't promote).
+    dtype ``*`` would give (Python numbers stay weak, 0-d tensors don't promote). Where the
+    operands are already lined up (``j,ij->ij``) the result is their native product ``*``.
+    A repeat call with the same equation and shapes is not checked again (cached).
 
     >>> import numpy as np
     >>> a, B = np.array([0.5, 1, 2], dtype=np.float32), np.ones((2, 3), dtype=np.float32)
@@ -48,26 +51,139 @@ def einsum(equation: str, *operands):
     ...
     broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
-    plan = parse_equation(equation, _shapes(operands))
-    refuse_matrix_class(operands)
-    if plan.elementwise and operands:
+    if len(operands) == 2:  # the common case, looked up without building loops
+        a, b = operands
+        if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:
+            _refuse_matrix_types(operands)
+        try:
+            plan = _PLANS[equation, a.shape, b.shape]
+        except (AttributeError, KeyError, TypeError):  # Python numbers, a new key, odd shapes
+            return _einsum(equation, operands)
         if plan.direct:  # already lined up: the native product is the einsum
-            result = operands[0]
             try:
-                for x in operands[1:]:
-                    result = result * x
+                return a * b
             except TypeError:
                 backend_for(operands)  # says which operands do not mix
                 raise
-        else:
-            backend = backend_for(operands)
-            result = _line_up(backend, operands[0], plan.views[0])
-            for x, view in zip(operands[1:], plan.views[1:]):
-                result = result * _line_up(backend, x, view)
+        return _planned(plan, (equation, a.shape, b.shape), operands)
+    return _einsum(equation, operands)
+
+
+def _einsum(equation: str, operands):
+    """:func:`einsum` for any number of operands."""
+    _refuse_matrix_types(operands)
+    try:  # a repeat call: the equation was checked against these shapes before
+        key = (equation, *map(_SHAPE, operands))
+        plan = _PLANS[key]
+    except (AttributeError, KeyError, TypeError):  # Python numbers, a new key, odd shapes
+        key, plan = _checked_plan(equation, operands)
+    if plan.direct and operands:
+        result = operands[0]
+        try:
+            for x in operands[1:]:
+                result = result * x
+        except TypeError:
+            backend_for(operands)
+            raise
+        if key is not None or hasattr(result, "shape"):  # Python numbers alone: an array below
+            return result
+    return _planned(plan, key, operands)
+
+
+def _planned(plan: EinsumPlan, key: tuple | None, operands):
+    """Run a checked plan: lined-up views and ``*`` where it is elementwise, else the backend's
+    einsum in the dtype ``*`` gives."""
+    if plan.elementwise and operands and not plan.direct:
+        backend = _backend(operands)
+        result = _line_up(backend, operands[0], plan.views[0])
+        for x, view in zip(operands[1:], plan.views[1:]):
+            result = result * _line_up(backend, x, view)
         if hasattr(result, "shape"):
             return result
-    backend = backend_for(operands)
-    return backend.einsum(plan.letters or plan.equation, operands, backend.result_dtype(operands))
+    backend = _backend(operands)
+    return backend.einsum(plan.letters or plan.equation, operands, _dtype(backend, key, operands))
+
+
+#: the caches of the fast paths: a hit skips only what was checked for the same key before
+_SHAPE = attrgetter("shape")
+_LIMIT = 4096  # entries per cache; a full cache starts again empty
+_PLANS: dict = {}  # (equation, *shapes) -> EinsumPlan, checked
+_PRODUCTS: dict = {}  # shapes of a product -> its broadcast shape, checked
+_BACKENDS: dict = {}  # operand types -> backend (backend_for depends on the types alone)
+_DTYPES: dict = {}  # (equation, *shapes, *types, *dtypes) of arrays -> the product's dtype
+_ELEMENTWISE_TYPES: set = set()  # operand types seen not to be numpy.matrix (whose * is @)
+
+
+def _refuse_matrix_types(operands) -> None:
+    """:func:`refuse_matrix_class` for types not seen before (a set lookup on a repeat call)."""
+    types = set(map(type, operands))
+    if not types <= _ELEMENTWISE_TYPES:
+        refuse_matrix_class(operands)
+        _remember_types(types)
+
+
+def _remember_types(types) -> None:
+    if len(_ELEMENTWISE_TYPES) >= _LIMIT:
+        _ELEMENTWISE_TYPES.clear()
+    _ELEMENTWISE_TYPES.update(types)
+
+
+def clear_caches() -> None:
+    """Forget every checked equation, shape, backend and dtype: the next calls check again
+    (they give the same results; tests and benchmarks of a first call use this).
+
+    >>> import numpy as np
+    >>> clear_caches(); einsum("i,i->i", np.ones(2), np.ones(2))
+    array([1., 1.])
+    """
+    for cache in (_PLANS, _PRODUCTS, _BACKENDS, _DTYPES, _ELEMENTWISE_TYPES):
+        cache.clear()
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _cache_key(head: tuple, operands) -> tuple | None:
+    """``head + shapes`` where every operand has a hashable shape, else ``None``."""
+    try:
+        key = head + tuple(map(_SHAPE, operands))
+        hash(key)
+    except (AttributeError, TypeError):
+        return None
+    return key
+
+
+def _checked_plan(equation, operands) -> tuple[tuple | None, EinsumPlan]:
+    """Check ``equation`` against the operands' shapes (raises on a mistake), remember it."""
+    plan = parse_equation(equation, _shapes(operands))
+    key = _cache_key((equation,), operands)
+    if key is not None:
+        _remember(_PLANS, key, plan)
+    return key, plan
+
+
+def _backend(operands):
+    types = tuple(map(type, operands))
+    backend = _BACKENDS.get(types)
+    if backend is None:  # an error (numpy with torch) is raised again on every call
+        backend = _remember(_BACKENDS, types, backend_for(operands))
+    return backend
+
+
+def _dtype(backend, key, operands):
+    """The dtype ``*`` gives, cached where only shapes, types and dtypes decide it (every
+    operand an array: a Python number's value can matter, e.g. overflow in torch)."""
+    if key is None or not all(map(is_array, operands)):
+        return backend.result_dtype(operands)
+    full = key + tuple(map(type, operands)) + tuple(x.dtype for x in operands)
+    dtype = _DTYPES.get(full)
+    if dtype is None:
+        dtype = _remember(_DTYPES, full, backend.result_dtype(operands))
+    return dtype
 
 
 def _shapes(operands) -> tuple:
@@ -131,12 +247,42 @@ def multiply(*operands):
     """
     if not operands:
         raise BroadcastError("multiply needs at least one operand")
-    refuse_matrix_class(operands)
-    _checked_shapes(_shapes(operands))
+    if len(operands) == 2:  # the common case, without loops
+        a, b = operands
+        if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:
+            _refuse_matrix_types(operands)
+        try:  # a repeat call: these shapes were checked before
+            known = (a.shape, b.shape) in _PRODUCTS
+        except (AttributeError, TypeError):  # Python numbers, odd shapes
+            known = False
+        if not known:
+            _check_product(operands)
+        return a * b
+    _refuse_matrix_types(operands)
+    try:
+        known = tuple(map(_SHAPE, operands)) in _PRODUCTS
+    except (AttributeError, TypeError):
+        known = False
+    if not known:
+        _check_product(operands)
+    return _product(operands)
+
+
+def _product(operands):
     result = operands[0]
     for x in operands[1:]:
         result = result * x
     return result
+
+
+def _check_product(operands) -> None:
+    """Check the operands' shapes by the broadcasting rules (raises on a mistake), remember them."""
+    if not operands:
+        raise BroadcastError("multiply needs at least one operand")
+    shape = _checked_shapes(_shapes(operands))
+    key = _cache_key((), operands)
+    if key is not None:
+        _remember(_PRODUCTS, key, shape)
 
 
 def keep_product_dtype(originals, operands) -> tuple:

@@ -18,7 +18,7 @@ from .base import Backend
 from .numpy_backend import NumpyBackend
 from .torch_backend import TorchBackend
 
-__all__ = ["Backend", "backend_of", "backend_for", "NUMPY", "TORCH"]
+__all__ = ["Backend", "backend_of", "backend_for", "is_array", "NUMPY", "TORCH"]
 
 NUMPY = NumpyBackend()
 TORCH = TorchBackend()
@@ -33,6 +33,20 @@ def backend_of(x: Any) -> Backend | None:
     if torch is not None and isinstance(x, torch.Tensor):
         return TORCH
     return None
+
+
+def is_array(x: Any) -> bool:
+    """Whether ``x`` is a numpy ndarray or a torch tensor (not a number or a numpy scalar).
+
+    >>> import numpy as np
+    >>> is_array(np.ones(2)), is_array(np.float32(1)), is_array(1.0)
+    (True, False, False)
+    """
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(x, np.ndarray):
+        return True
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def backend_for(operands) -> Backend:

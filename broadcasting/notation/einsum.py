@@ -19,20 +19,23 @@ def adjoint_einsums(plan: BroadcastPlan) -> tuple[str, ...]:
     >>> adjoint_einsums(make_plan(((2,), (2, 3)), op="@"))
     ('j,ij->i', 'j,i->ij')
     """
-    return tuple(adjoint_einsum(plan, k) for k in range(len(plan.operands)))
+    terms = _terms(plan)  # once: linear in the operands
+    return tuple(adjoint_einsum(plan, k, terms) for k in range(len(plan.operands)))
 
 
-def adjoint_einsum(plan: BroadcastPlan, k: int) -> str:
+def _terms(plan: BroadcastPlan) -> list[str]:
+    return ["".join(o.labels) for o in plan.operands]
+
+
+def adjoint_einsum(plan: BroadcastPlan, k: int, terms: list[str] | None = None) -> str:
     """The gradient einsum of operand ``k`` (one of :func:`adjoint_einsums`).
 
     >>> from broadcasting.plan import make_plan
     >>> adjoint_einsum(make_plan(((3,), (2, 3))), 1)
     'ij,j->ij'
     """
-    o = plan.operands[k]
+    terms = _terms(plan) if terms is None else terms
     grad = "".join(plan.result_labels)
-    target = "".join(o.labels)
-    if plan.is_product:
-        others = ["".join(p.labels) for p in plan.operands if p is not o]
-        return ",".join([grad] + others) + "->" + target
-    return grad + "->" + target
+    if not plan.is_product:
+        return f"{grad}->{terms[k]}"
+    return ",".join([grad] + terms[:k] + terms[k + 1:]) + "->" + terms[k]

@@ -93,10 +93,11 @@ def backward_formulas(plan: BroadcastPlan) -> tuple[str, ...]:
     >>> backward_formulas(make_plan(((3,), (2, 3))))
     ('dL/da[j] = Σ_i dL/dC[i,j] * B[i,j]', 'dL/dB[i,j] = dL/dC[i,j] * a[j]')
     """
-    return tuple(backward_formula(plan, k) for k in range(len(plan.operands)))
+    terms = [text_term(p.name, subscripts(p)) for p in plan.operands]  # once: linear in operands
+    return tuple(backward_formula(plan, k, terms) for k in range(len(plan.operands)))
 
 
-def backward_formula(plan: BroadcastPlan, k: int) -> str:
+def backward_formula(plan: BroadcastPlan, k: int, terms: list[str] | None = None) -> str:
     """The gradient of operand ``k`` as an index formula (one of :func:`backward_formulas`).
 
     >>> from broadcasting.plan import make_plan
@@ -105,15 +106,12 @@ def backward_formula(plan: BroadcastPlan, k: int) -> str:
     """
     o = plan.operands[k]
     grad = text_term(f"dL/d{plan.result_name}", plan.result_labels)
-    seen = list(plan.result_labels)
-    if plan.is_product:
-        seen += [lab for p in plan.operands if p is not o for lab in p.labels]
-    summed = [lab for lab in dict.fromkeys(seen) if lab not in o.labels]
-    total = "".join(f"Σ_{s} " for s in summed)
+    if terms is None:
+        terms = [text_term(p.name, subscripts(p)) for p in plan.operands]
+    total = "".join(f"Σ_{s} " for s in _summed(plan, o))
     lhs = text_term(f"dL/d{o.name}", [a.label for a in o.axes if a.kept])
     if plan.is_product:
-        others = [text_term(p.name, subscripts(p)) for p in plan.operands if p is not o]
-        factors = " * ".join([grad] + others)
+        factors = " * ".join([grad] + terms[:k] + terms[k + 1:])
     elif plan.op in ("+", "-"):
         sign = "-" if plan.op == "-" and o.position > 0 else ""
         factors = sign + grad
@@ -121,3 +119,15 @@ def backward_formula(plan: BroadcastPlan, k: int) -> str:
         factors = f"{grad} * ∂{plan.result_name}/∂{o.name}"
     note = "" if all(a.kept for a in o.axes) else f"   (kept as {o.name}[{','.join(subscripts(o))}])"
     return f"{lhs} = {total}{factors}{note}"
+
+
+def _summed(plan: BroadcastPlan, o: OperandPlan) -> list[str]:
+    """The labels the gradient of ``o`` sums over, in order of first appearance: the result's,
+    then (for products) those only other operands carry (the contracted label of ``@``)."""
+    own = set(o.labels)
+    out = [lab for lab in plan.result_labels if lab not in own]
+    if plan.is_product and plan.contracted:
+        for p in plan.operands:
+            out += [lab for lab in p.labels if p is not o and lab not in own and lab not in out
+                    and lab not in plan.result_labels]
+    return out

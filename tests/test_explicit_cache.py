@@ -1,0 +1,177 @@
+"""The fast paths of bc.multiply and bc.einsum (issue 19): a call that hits the cache gives
+what the first, checking call gives — values bit for bit, dtype, and the same errors."""
+import operator
+from functools import reduce
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import broadcasting as bc
+from broadcasting.corpus.arrays import DTYPES, values
+from broadcasting.explicit import clear_caches
+
+SHAPES = st.integers(1, 3).flatmap(lambda n: mutually_broadcastable_shapes(
+    num_shapes=n, min_dims=0, max_dims=3, min_side=1, max_side=3))
+LIBS = ("numpy", "torch")
+
+
+def _arrays(shapes, dtypes, lib, seed=0):
+    out = [values(np.random.default_rng(seed + k), s, d) for k, (s, d) in enumerate(zip(shapes, dtypes))]
+    return out if lib == "numpy" else [torch.from_numpy(np.asarray(x)) for x in out]
+
+
+def _same(got, want):
+    assert type(got) is type(want) and got.dtype == want.dtype and tuple(got.shape) == tuple(want.shape)
+    if isinstance(got, torch.Tensor):
+        if got.dtype == torch.complex32:
+            got, want = got.to(torch.complex64), want.to(torch.complex64)
+        assert torch.equal(got, want)
+    else:
+        assert np.array_equal(got, want, equal_nan=got.dtype.kind in "fc")
+
+
+def _outcome(fn, *args):
+    try:
+        return "ok", fn(*args)
+    except Exception as err:  # noqa: BLE001 - the test compares errors
+        return "error", (type(err), str(err))
+
+
+def _miss_then_hit(fn, *args):
+    """(first call after forgetting every cache, second call, third call)."""
+    clear_caches()
+    return _outcome(fn, *args), _outcome(fn, *args), _outcome(fn, *args)
+
+
+def _check_same_outcomes(outcomes, want):
+    for kind, got in outcomes:
+        if want[0] == "error":
+            assert kind == "error" and got[0] is want[1][0] and got[1] == want[1][1]
+        else:
+            assert kind == "ok", got
+            _same(got, want[1])
+
+
+@settings(max_examples=120, deadline=None)
+@given(SHAPES, st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.sampled_from(LIBS))
+def test_multiply_hit_and_miss_equal_star(shapes, left, right, lib):
+    shapes = shapes.input_shapes
+    arrays = _arrays(shapes, [left] + [right] * (len(shapes) - 1), lib)
+    want = _outcome(lambda *xs: reduce(operator.mul, xs), *arrays)
+    _check_same_outcomes(_miss_then_hit(bc.multiply, *arrays), want)
+
+
+@settings(max_examples=120, deadline=None)
+@given(SHAPES, st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.sampled_from(LIBS))
+def test_explained_einsum_hit_and_miss_equal_star(shapes, left, right, lib):
+    shapes = shapes.input_shapes
+    arrays = _arrays(shapes, [left] + [right] * (len(shapes) - 1), lib)
+    want = _outcome(lambda *xs: reduce(operator.mul, xs), *arrays)
+    if want[0] == "error":  # e.g. torch refuses some bool/uint mixes
+        return
+    e = bc.explain(*arrays)
+    operands = e.einsum_operands(*arrays)
+    _check_same_outcomes(_miss_then_hit(bc.einsum, e.einsum, *operands), want)
+
+
+@settings(max_examples=80, deadline=None)
+@given(SHAPES, st.sampled_from(LIBS))
+def test_einsum_over_the_unexplained_shapes_refuses_alike_on_every_call(shapes, lib):
+    """The einsum of the broadcast shape over the operands as given (stretched axes kept):
+    refused whenever a size-1 axis would be stretched, with the same message every time."""
+    shapes = shapes.input_shapes
+    arrays = _arrays(shapes, ["float64"] * len(shapes), lib)
+    e = bc.explain(*shapes)
+    labels = e.plan.result_labels
+    terms = [("".join(labels[len(labels) - len(s):])) for s in shapes]
+    equation = ",".join(terms) + "->" + "".join(labels)
+    outcomes = _miss_then_hit(bc.einsum, equation, *arrays)
+    stretched = any(not a.kept for o in e.operands for a in o.axes)
+    if stretched:
+        assert all(kind == "error" for kind, _ in outcomes)
+        assert outcomes[0][1] == outcomes[1][1] == outcomes[2][1]
+        assert outcomes[0][1][0] is bc.BroadcastError
+        assert "would stretch the size-1 axis" in outcomes[0][1][1]
+    else:
+        _check_same_outcomes(outcomes, ("ok", reduce(operator.mul, arrays)))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("left", DTYPES)
+def test_contraction_and_views_paths_keep_the_dtype_on_every_call(lib, left):
+    """Every corpus dtype pair through the cached contraction dtype and the lined-up views."""
+    for right in DTYPES:
+        a, B = _arrays([(2,), (2, 3)], [left, right], lib)
+        try:
+            product = a[:, None] * B
+        except (TypeError, RuntimeError):
+            continue
+        for equation, want in (("i,ij->ij", product), ("i,ij->j", None), ("i,ij->ji", product.T)):
+            outcomes = _miss_then_hit(bc.einsum, equation, a, B)
+            if want is None:  # a contraction: the dtype of *, values summed in it
+                assert all(kind == "ok" and got.dtype == product.dtype for kind, got in outcomes)
+                _same(outcomes[1][1], outcomes[0][1])
+                _same(outcomes[2][1], outcomes[0][1])
+            else:
+                _check_same_outcomes(outcomes, ("ok", want))
+
+
+def test_python_numbers_are_never_cached_by_value():
+    """A Python number's value can decide an error (torch overflows on 2**70): never cached."""
+    t = torch.ones(2, dtype=torch.int8)
+    assert bc.einsum(",i->", 3, t).dtype == torch.int8
+    with pytest.raises((OverflowError, RuntimeError), match="[Oo]verflow|too big"):
+        bc.einsum(",i->", 2 ** 70, t)
+    assert bc.einsum(",i->", 3, t).tolist() == 6
+    assert bc.einsum(",->", 2.0, 3.0).dtype == np.float64 and bc.einsum(",->", 2.0, 3.0) == 6.0
+
+
+def test_mixed_libraries_are_refused_on_every_call():
+    a, t = np.ones(3), torch.ones(2, 3)
+    for _ in range(3):
+        with pytest.raises(TypeError, match="convert one side"):
+            bc.einsum("j,ij->ji", a, t)
+        with pytest.raises(TypeError, match="convert one side"):
+            bc.einsum("j,ij->j", a, t)
+
+
+def test_multiply_errors_alike_on_every_call():
+    a, b = np.ones((2, 3)), np.ones(2)
+    for _ in range(3):
+        with pytest.raises(bc.BroadcastError, match=r"axis -1 has 3 vs 2.*b\[:, None\]"):
+            bc.multiply(a, b)
+    with pytest.raises(bc.BroadcastError, match="at least one operand"):
+        bc.multiply()
+    assert bc.multiply(a) is a and bc.multiply(2, 3) == 6
+
+
+def test_a_full_cache_starts_again_and_answers_alike():
+    from broadcasting import explicit
+    clear_caches()
+    x = np.ones(3)
+    for n in range(explicit._LIMIT + 5):
+        assert bc.multiply(np.ones((n % 7 + 1, 3)) if n < 7 else np.ones((1, n, 1)), x).shape[-1] == 3
+    assert 0 < len(explicit._PRODUCTS) <= explicit._LIMIT
+    assert bc.multiply(np.ones((2, 3)), x).shape == (2, 3)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_one_key_many_dtypes_without_forgetting(lib):
+    """The same equation and shapes in every dtype pair, the caches kept warm throughout: the
+    dtype of each call is that of its own operands' ``*``, never an earlier call's."""
+    clear_caches()
+    for _ in range(2):
+        for left in DTYPES:
+            for right in DTYPES:
+                a, B = _arrays([(2,), (2, 3)], [left, right], lib)
+                try:
+                    want = (a[:, None] * B).dtype
+                except (TypeError, RuntimeError):
+                    continue
+                assert bc.einsum("i,ij->j", a, B).dtype == want, (left, right)
+                assert bc.einsum("i,ij->ij", a, B).dtype == want
+                assert bc.multiply(a[:, None], B).dtype == want
