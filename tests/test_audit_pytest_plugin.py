@@ -9,6 +9,17 @@ import pytest
 pytest_plugins = ["pytester"]
 
 PLUGIN = "broadcasting.audit.pytest_plugin"
+
+
+def _installed() -> bool:
+    """Whether the installed package registers the plugin (its pytest11 entry point): then
+    pytest loads it by itself, and ``-p`` would register it a second time."""
+    from importlib.metadata import entry_points
+    return any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
+
+
+#: how a pytester run gets the plugin: by its entry point once installed, else by ``-p``
+PLUGIN_ARGS = () if _installed() else ("-p", PLUGIN)
 TESTS = '''
 import torch
 
@@ -28,7 +39,7 @@ def test_clean_idioms():
 
 def _run(pytester, *args):
     pytester.makepyfile(test_model=TESTS)
-    return pytester.runpytest("-p", PLUGIN, "-p", "no:cacheprovider", *args)
+    return pytester.runpytest(*PLUGIN_ARGS, "-p", "no:cacheprovider", *args)
 
 
 def test_audit_reports_findings_per_test_and_fails_the_run(pytester):
