@@ -90,3 +90,24 @@ def test_help_documents_exit_codes_and_is_reachable_from_the_command_line():
     out = subprocess.run([sys.executable, "-m", "broadcasting", "audit", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "broadcasting audit train.py" in out and "or the program raised" in out
+
+
+def _marked(path) -> set[int]:
+    return {n for n, line in enumerate(path.read_text().splitlines(), 1) if "# BUG" in line}
+
+
+#: programs whose bugs only the call recorders see (distributions, an axis passed as a
+#: parameter, numpy method reductions, torch.min(a, b)): the command line must run them in the
+#: child process as the in-process audit does (it ran none of them before)
+RECORDED = ["bug_torch_distribution", "bug_torch_bernoulli", "bug_torch_softmax_param",
+            "bug_np_softmax_axis", "clean_torch_softmax_param"]
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+@pytest.mark.parametrize("name", RECORDED)
+def test_command_line_sees_what_the_call_recorders_see(name, capsys):
+    path = PROGRAMS / f"{name}.py"
+    code = main(["audit", str(path), "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["line"] for f in findings if f["severity"] == "warning"} == _marked(path)
+    assert code == (1 if _marked(path) else 0)
