@@ -100,7 +100,7 @@ def _marked(path) -> set[int]:
 #: parameter, numpy method reductions, torch.min(a, b)): the command line must run them in the
 #: child process as the in-process audit does (it ran none of them before)
 RECORDED = ["bug_torch_distribution", "bug_torch_bernoulli", "bug_torch_softmax_param",
-            "bug_np_softmax_axis", "clean_torch_softmax_param"]
+            "bug_np_softmax_axis", "bug_torch_twin_q_min", "clean_torch_softmax_param"]
 
 
 @pytest.mark.filterwarnings("ignore:Using a target size")
