@@ -111,3 +111,12 @@ def test_command_line_sees_what_the_call_recorders_see(name, capsys):
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert {f["line"] for f in findings if f["severity"] == "warning"} == _marked(path)
     assert code == (1 if _marked(path) else 0)
+
+
+@pytest.mark.parametrize("command", ["audit", "rewrite"])
+def test_run_without_files_names_what_is_missing(command, capsys):
+    assert main([command, "--run", "python train.py"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"broadcasting {command}: error: --run 'python train.py' given without a file "
+                   f"to trace: name the files whose broadcasts to trace, e.g. broadcasting "
+                   f"{command} model.py --run \"python train.py\"")
