@@ -120,3 +120,32 @@ def test_run_without_files_names_what_is_missing(command, capsys):
     assert err == (f"broadcasting {command}: error: --run 'python train.py' given without a file "
                    f"to trace: name the files whose broadcasts to trace, e.g. broadcasting "
                    f"{command} model.py --run \"python train.py\"")
+
+
+MODEL = '''import torch
+from torch.distributions import Normal
+
+
+def nll(loc, y):
+    return -Normal(loc, 1.0).log_prob(y).mean()
+
+
+def softmax(x, dim):
+    e = (x - x.max(dim=dim).values).exp()
+    return e / e.sum(dim=dim)
+'''
+
+
+def test_run_mode_records_calls_of_the_traced_module(tmp_path, capsys, monkeypatch):
+    """--run: a module driven by a script gets the call recorders too (distributions, an axis
+    passed as a parameter)."""
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text("import torch\nfrom model import nll, softmax\n"
+                                       "nll(torch.zeros(8, 1), torch.zeros(8))\n"
+                                       "softmax(torch.randn(4, 4), 1)\n")
+    monkeypatch.chdir(tmp_path)
+    code = main(["audit", "model.py", "--run", f"{sys.executable} train.py", "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["line"], f["kind"]) for f in findings if f["severity"] == "warning") == [
+        (6, "accidental-outer-product"), (10, "ambiguous-alignment"), (11, "ambiguous-alignment")]
+    assert code == 1
