@@ -64,7 +64,9 @@ Warnings (probable bugs):
                             dimension (B, A) never summed, against a (B, 1) column
   misaligned-rank-promotion a lower-rank operand made for another rank, e.g. a (B, 1, L, S)
                             mask added to (B, Hkv, G, L, S) scores: rank promotion aligns its
-                            axis 0 (B) with axis 1 (Hkv) when the sizes agree
+                            axis 0 (B) with axis 1 (Hkv) when the sizes agree; an ALiBi
+                            bias (H, 1, T) on (B, H, T, T) scores has the same shapes when
+                            B == H: write alibi[None] to say the alignment is meant
 Besides operators, function calls made by the program are checked the same way: torch
 (torch.add, x.sub(y), torch.where, F.mse_loss, loss modules such as nn.MSELoss(): "op" is
 then the function's name), numpy (np.subtract, np.where, np.broadcast_to) and

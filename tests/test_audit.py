@@ -267,3 +267,14 @@ def test_transposed_operand_flips_the_reduction_alignment(site, severity):
     [f] = [f for f in _audit(f"r = {site}\n", A=np.random.default_rng(1).random((4, 4)) + 1)
            if f.op in "/-"]
     assert f.severity == severity
+
+
+def test_alibi_with_batch_equal_heads_is_the_gqa_shape_and_alibi_none_is_clean():
+    """(H, 1, T) on (B, H, T, T) with B == H cannot be told from the GQA mask bug by shape:
+    warned, and the help's advice (alibi[None]) makes it clean."""
+    src = ("import torch\nscores, alibi = torch.zeros(3, 3, 4, 4), torch.ones(3, 1, 4)\n"
+           "a = scores + alibi\nb = scores + alibi[None]\n")
+    found = [(f.line, f.kind, f.severity) for f in _audit(src) if f.line in (3, 4)]
+    assert found == [(3, "misaligned-rank-promotion", "warning"), (4, "broadcast", "info")]
+    from broadcasting.cli_help import AUDIT
+    assert "alibi[None]" in AUDIT

@@ -90,3 +90,62 @@ def test_help_documents_exit_codes_and_is_reachable_from_the_command_line():
     out = subprocess.run([sys.executable, "-m", "broadcasting", "audit", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "broadcasting audit train.py" in out and "or the program raised" in out
+
+
+def _marked(path) -> set[int]:
+    return {n for n, line in enumerate(path.read_text().splitlines(), 1) if "# BUG" in line}
+
+
+#: programs whose bugs only the call recorders see (distributions, an axis passed as a
+#: parameter, numpy method reductions, torch.min(a, b)): the command line must run them in the
+#: child process as the in-process audit does (it ran none of them before)
+RECORDED = ["bug_torch_distribution", "bug_torch_bernoulli", "bug_torch_softmax_param",
+            "bug_np_softmax_axis", "bug_torch_twin_q_min", "clean_torch_softmax_param"]
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+@pytest.mark.parametrize("name", RECORDED)
+def test_command_line_sees_what_the_call_recorders_see(name, capsys):
+    path = PROGRAMS / f"{name}.py"
+    code = main(["audit", str(path), "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["line"] for f in findings if f["severity"] == "warning"} == _marked(path)
+    assert code == (1 if _marked(path) else 0)
+
+
+@pytest.mark.parametrize("command", ["audit", "rewrite"])
+def test_run_without_files_names_what_is_missing(command, capsys):
+    assert main([command, "--run", "python train.py"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"broadcasting {command}: error: --run 'python train.py' given without a file "
+                   f"to trace: name the files whose broadcasts to trace, e.g. broadcasting "
+                   f"{command} model.py --run \"python train.py\"")
+
+
+MODEL = '''import torch
+from torch.distributions import Normal
+
+
+def nll(loc, y):
+    return -Normal(loc, 1.0).log_prob(y).mean()
+
+
+def softmax(x, dim):
+    e = (x - x.max(dim=dim).values).exp()
+    return e / e.sum(dim=dim)
+'''
+
+
+def test_run_mode_records_calls_of_the_traced_module(tmp_path, capsys, monkeypatch):
+    """--run: a module driven by a script gets the call recorders too (distributions, an axis
+    passed as a parameter)."""
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text("import torch\nfrom model import nll, softmax\n"
+                                       "nll(torch.zeros(8, 1), torch.zeros(8))\n"
+                                       "softmax(torch.randn(4, 4), 1)\n")
+    monkeypatch.chdir(tmp_path)
+    code = main(["audit", "model.py", "--run", f"{sys.executable} train.py", "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["line"], f["kind"]) for f in findings if f["severity"] == "warning") == [
+        (6, "accidental-outer-product"), (10, "ambiguous-alignment"), (11, "ambiguous-alignment")]
+    assert code == 1

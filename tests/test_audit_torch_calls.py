@@ -6,6 +6,8 @@ import sys
 import pytest
 import torch
 
+import broadcasting as bc
+
 from broadcasting.audit import audit_source
 from broadcasting.audit.calls import CallRecord
 from broadcasting.audit.torch_calls import TorchCalls
@@ -72,3 +74,20 @@ def test_recording_only_where_a_checked_function_is_named():
     assert calls_checked(ast.parse("crit = nn.BCEWithLogitsLoss()"))
     assert calls_checked(ast.parse("x.add_(y)")) and calls_checked(ast.parse("from torch import maximum\nm = maximum(a, b)"))
     assert not calls_checked(ast.parse("y = model(x) * w + b"))
+
+
+def test_binary_min_max_are_checked_and_their_reductions_are_not():
+    from broadcasting.audit.strict import strict
+    src = ("import torch\nq1, q2 = torch.ones(6), torch.ones(6, 1)\n"
+           "m = torch.min(q1, q2)\n"
+           "n = q2.max(q1)\n"
+           "r = torch.max(torch.ones(6, 6), 1).values - torch.min(q2, dim=1).values\n")
+    found = [(f.line, f.kind, f.shapes) for f in audit_source(src, {"torch": torch})
+             if f.severity == "warning"]
+    assert found == [(3, "accidental-outer-product", ((6,), (6, 1))),
+                     (4, "accidental-outer-product", ((6, 1), (6,)))]
+    with strict("outer"), pytest.raises(bc.BroadcastError, match="accidental-outer-product"):
+        torch.min(torch.ones(6), torch.ones(6, 1))
+    with strict("outer"):
+        values = torch.max(torch.ones(6, 6), 1).values
+    assert torch.equal(values, torch.ones(6))

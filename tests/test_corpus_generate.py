@@ -74,3 +74,13 @@ def test_generate_refuses_a_directory_of_user_files(tmp_path, capsys):
     assert main(["corpus", "generate", "--out", str(tmp_path)]) == 2
     assert "refusing" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("args, said", [(["--seed", "-1"], "--seed -1: a corpus seed is an integer >= 0"),
+                                        (["-j", "0"], "-j 0: give at least 1 worker")])
+def test_generate_bad_seed_or_jobs_is_one_line_exit_2(tmp_path, capsys, args, said):
+    out = tmp_path / "corpus"
+    assert main(["corpus", "generate", "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()

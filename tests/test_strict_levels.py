@@ -23,7 +23,8 @@ SAME_RANK = ["bert_mask", "lengths_mask", "contrastive", "pairwise_loss", "expan
 
 #: bug lines 'all' cannot see: no checked operation broadcasts there (expand_as, expand,
 #: broadcast_to; a distribution's parameters broadcast by broadcast_tensors)
-NOT_AN_OPERATION = {"bug_torch_expand_as": {8, 9, 10}, "bug_torch_distribution": {12}}
+NOT_AN_OPERATION = {"bug_torch_expand_as": {8, 9, 10}, "bug_torch_distribution": {12},
+                    "bug_torch_bernoulli": {10}}
 
 
 def _marked(path) -> set[int]:

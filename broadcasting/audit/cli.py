@@ -86,5 +86,6 @@ def _report(path: str, name: str, result):
         failure.type_name or "exit", failure.message or str(failure), failure.line)
     if unit is None:
         return AuditReport(name, "", (), 0, error)
-    findings = tuple(audit_sites(unit.sites, unit.source, result.records_of(path)))
+    findings = tuple(audit_sites(unit.sites, unit.source, result.records_of(path),
+                                     result.axes_of(path)))
     return AuditReport(name, unit.source, findings, sum(s.ran for s in unit.sites), error)

@@ -47,7 +47,8 @@ from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
 from .source import Alignment, SourceIndex, unknown_axes
 from .torch_ops import LOSSES
 
-__all__ = ["audit_sites", "audit_source", "audit_program", "judge_call", "judge_at"]
+__all__ = ["audit_sites", "audit_source", "audit_program", "judge_call", "judge_at",
+           "call_recorders", "recorded"]
 
 @dataclass(frozen=True)
 class _Context:
@@ -486,9 +487,9 @@ def audit_source(source: str, namespace: dict | None = None,
     [(2, 'ambiguous-alignment', 'warning'), (3, 'broadcast', 'info')]
     """
     code, sites = instrument(source, filename)
-    calls = _call_recorders(source, filename)
+    calls = call_recorders(source, filename)
     _run(code, sites, _namespace(namespace, filename), calls)
-    return audit_sites(sites, source, *_records(calls))
+    return audit_sites(sites, source, *recorded(calls))
 
 
 def _namespace(namespace: dict | None, filename: str) -> dict:
@@ -499,7 +500,7 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
     return ns
 
 
-def _call_recorders(source: str, filename: str) -> tuple:
+def call_recorders(source: str, filename: str) -> tuple:
     """Recorders of function calls: torch's, for programs that import torch and name a
     checked function, loss module or expansion, or pass a reduction's axis as a value;
     numpy's, for programs that import numpy and name a checked function (``np.where``,
@@ -524,7 +525,7 @@ def _call_recorders(source: str, filename: str) -> tuple:
     return tuple(out)
 
 
-def _records(calls) -> tuple[dict, dict]:
+def recorded(calls) -> tuple[dict, dict]:
     """The recorded calls and the axes reductions ran with, of all recorders."""
     merged, axes = {}, {}
     for recorder in calls:
@@ -558,9 +559,9 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
     except SyntaxError as err:
         raise UsageError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}; the audit "
                          f"needs a program that Python can run") from None
-    calls = _call_recorders(source, path)
+    calls = call_recorders(source, path)
     error = _run_as_main(code, sites, path, argv, calls)
-    findings = tuple(audit_sites(sites, source, *_records(calls)))
+    findings = tuple(audit_sites(sites, source, *recorded(calls)))
     return AuditReport(path, source, findings, sum(s.ran for s in sites), error)
 
 

@@ -74,7 +74,7 @@ from functools import lru_cache
 
 from ..errors import UsageError
 from ..shapes import BroadcastError, format_shape
-from .torch_ops import CHECKED, LOSSES, checked_functions, recorded_functions, tensor_shapes
+from .torch_ops import CHECKED, LOSSES, checked_entry, recorded_functions, tensor_shapes
 
 __all__ = ["strict", "BroadcastWarning", "CHECKED", "LOSSES", "MODES", "LEVELS", "collecting"]
 
@@ -179,7 +179,7 @@ def _mode_class():
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            entry = checked_functions().get(func)
+            entry = checked_entry(func, args, kwargs)
             stack = _active()
             if entry is not None and self.mode != "off" and stack and stack[-1] is self:
                 self._check(entry, args, kwargs)

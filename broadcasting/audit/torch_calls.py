@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from .calls import CallRecord
 from .reductions import AxesLog
-from .torch_ops import checked_functions, recorded_functions, reduction_axis, tensor_shapes
+from .torch_ops import checked_entry, recorded_functions, reduction_axis, tensor_shapes
 
 __all__ = ["TorchCalls"]
 
@@ -106,7 +106,7 @@ def _recorder_class():
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            entry = checked_functions().get(func)
+            entry = checked_entry(func, args, kwargs)
             if entry is None:
                 other = recorded_functions().get(func)
                 if other is not None:

@@ -16,8 +16,8 @@ from .calls import imports_module
 from .source import REDUCTIONS
 
 __all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "EXPANSIONS", "MASKED", "imports_torch",
-           "calls_checked", "checked_functions", "tensor_shapes", "recorded_functions",
-           "reduction_axis"]
+           "calls_checked", "checked_functions", "checked_entry", "tensor_shapes",
+           "recorded_functions", "reduction_axis"]
 
 #: checked torch operation name -> the operator used to explain it (from ``ops``; None: a
 #: function, explained as an element-wise combination)
@@ -55,6 +55,8 @@ def calls_checked(tree) -> bool:
 
     >>> calls_checked(ast.parse("y = torch.where(m, a, b)")), calls_checked(ast.parse("y = a * b"))
     (True, False)
+    >>> [calls_checked(ast.parse(s)) for s in ("m = torch.min(q1, q2)", "m = x.max(1)")]
+    [True, False]
     """
     names = set(CHECKED) | set(LOSSES) | LOSS_MODULES | set(EXPANSIONS) | set(MASKED)
     for node in ast.walk(tree):
@@ -62,7 +64,22 @@ def calls_checked(tree) -> bool:
             node.id if isinstance(node, ast.Name) else None)
         if name is not None and (name in names or name.rstrip("_") in names):
             return True
+        if _binary_form(node):
+            return True
     return False
+
+
+def _binary_form(node) -> bool:
+    """``torch.max(a, b)`` / ``a.min(b)`` written with a second operand that is not a
+    literal axis (the element-wise form)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _BINARY_FORMS):
+        return False
+    operands = node.args[1:] if isinstance(node.func.value, ast.Name) and \
+        node.func.value.id == "torch" else node.args
+    second = operands[0] if operands else next(
+        (k.value for k in node.keywords if k.arg == "other"), None)
+    return second is not None and not isinstance(second, ast.Constant)
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +105,25 @@ def checked_functions() -> dict:
         if fn is not None:
             table.setdefault(fn, (name, None))
     return table
+
+
+#: reductions that are element-wise binary operations when given a second tensor
+_BINARY_FORMS = {"max": "maximum", "min": "minimum"}
+
+
+def checked_entry(func, args, kwargs) -> tuple | None:
+    """The ``(name, operator)`` a call is checked as, or None: a checked function, or
+    ``torch.max(a, b)``/``torch.min(a, b)`` given a second tensor (the element-wise
+    ``maximum``/``minimum``, which broadcasts), not the reduction ``torch.max(a, dim)``."""
+    entry = checked_functions().get(func)
+    if entry is not None:
+        return entry
+    name = getattr(func, "__name__", None)
+    if name in _BINARY_FORMS and recorded_functions().get(func) == ("reduce", name):
+        other = args[1] if len(args) > 1 else (kwargs or {}).get("other")
+        if hasattr(other, "shape") and hasattr(other, "dim"):
+            return _BINARY_FORMS[name], None
+    return None
 
 
 def tensor_shapes(torch, name, args, kwargs) -> list[tuple[int, ...]]:

@@ -80,7 +80,12 @@ def run(args) -> int:
 
 
 def generate(args) -> int:
+    from ..errors import UsageError
     from .generate import generate_corpus
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: a corpus seed is an integer >= 0, e.g. --seed 1")
+    if args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: give at least 1 worker")
     manifest = generate_corpus(args.out, args.seed, args.jobs)
     total = sum(e["cases"] for e in manifest["files"].values())
     print(f"wrote {total} cases in {len(manifest['files'])} files to {args.out}")

@@ -84,6 +84,7 @@ class ProgramRun:
 
     units: tuple[TracedUnit, ...]
     records: dict = field(default_factory=dict)  # (path, CallRecord) -> count
+    axes: dict = field(default_factory=dict)  # (path, call position) -> set of ReducedAxes
     failure: ProgramFailure | None = None
     interrupted: bool = False
 
@@ -98,6 +99,13 @@ class ProgramRun:
         """The call records (``CallRecord -> count``) made from the file at ``path``."""
         real = os.path.realpath(path)
         return {rec: n for (where, rec), n in self.records.items()
+                if os.path.realpath(where) == real}
+
+    def axes_of(self, path: str) -> dict:
+        """The axes reductions ran with (``position -> set of ReducedAxes``), in the file at
+        ``path``."""
+        real = os.path.realpath(path)
+        return {position: runs for (where, position), runs in self.axes.items()
                 if os.path.realpath(where) == real}
 
     def __repr__(self) -> str:
@@ -203,12 +211,15 @@ def _collect(outs: list[str], code: int) -> ProgramRun:
             results.append(pickle.load(f))
     units = _merge_units(results)
     records: dict = {}
+    axes: dict = {}
     for r in results:
         for key, n in r["records"].items():
             records[key] = records.get(key, 0) + n
+        for key, runs in r.get("axes", {}).items():
+            axes.setdefault(key, set()).update(runs)
     failure = _failure(results, code)
     interrupted = any(r.get("interrupted") for r in results) or code in (-signal.SIGINT, 130)
-    return ProgramRun(tuple(units), records, failure, interrupted)
+    return ProgramRun(tuple(units), records, axes, failure, interrupted)
 
 
 def _failure(results: list[dict], code: int) -> ProgramFailure | None:

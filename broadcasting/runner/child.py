@@ -77,32 +77,35 @@ class Session:
         self.written = True
         for rec in self.recorders:
             rec.__exit__(None, None, None)
-        records = {}
-        for rec in self.recorders:
-            for key, n in rec.records.items():
-                records[(rec.filename, key)] = records.get((rec.filename, key), 0) + n
-        data = {"files": [f.result() for f in self.files], "records": records, **self.outcome}
+        data = {"files": [f.result() for f in self.files], **_recorded(self.recorders),
+                **self.outcome}
         tmp = f"{self.out}.{self.pid}.tmp"
         with open(tmp, "wb") as f:
             pickle.dump(data, f)
         os.replace(tmp, self.out)
 
     def start_recorders(self, path: str, source: str) -> None:
+        """The audit's call recorders for the file at ``path`` (the same set as an in-process
+        audit: torch and numpy calls, reduction axes, distributions), started now."""
         if not self.request.get("calls"):
             return
-        import ast
-        from ..audit.numpy_calls import NumpyCalls, names_checked
-        from ..audit.torch_calls import TorchCalls
-        from ..audit.torch_ops import calls_checked, imports_torch
-        tree = ast.parse(source)
-        found = []
-        if imports_torch(tree) and calls_checked(tree):
-            found.append(TorchCalls(path))
-        if names_checked(tree):
-            found.append(NumpyCalls(path))
-        for rec in found:
+        from ..audit.judge import call_recorders
+        for rec in call_recorders(source, path):
             rec.__enter__()
             self.recorders.append(rec)
+
+
+def _recorded(recorders) -> dict:
+    """What the recorders saw, keyed by the file they watched: call records and the axes
+    reductions ran with (``(path, position) -> set of ReducedAxes``)."""
+    records, axes = {}, {}
+    for rec in recorders:
+        for key, n in getattr(rec, "records", {}).items():
+            records[(rec.filename, key)] = records.get((rec.filename, key), 0) + n
+        log = getattr(rec, "axes", None)
+        for position, runs in (log.runs.items() if log is not None else ()):
+            axes.setdefault((rec.filename, position), set()).update(runs)
+    return {"records": records, "axes": axes}
 
 
 # -- instrumenting named files when they are imported -------------------------------------------

@@ -54,6 +54,10 @@ def finish(args, options) -> None:
     """Parse ``args.rest`` into ``args``: options, ``program_args``, and (``--run``) ``more``
     files. ``UsageError`` for program arguments given with ``--run``."""
     rest = list(args.rest)
+    if (not rest or rest[0] == "--") and getattr(args, "run_cmd", None):
+        raise UsageError(f"--run {args.run_cmd!r} given without a file to trace: name the "
+                         f"files whose broadcasts to trace, e.g. broadcasting "
+                         f"{getattr(args, 'command', 'audit')} model.py --run \"{args.run_cmd}\"")
     if not rest or rest[0] == "--":
         raise UsageError("give the program to run, e.g. train.py (then its arguments)")
     args.file = rest.pop(0)
