@@ -22,18 +22,16 @@ Needs Debian's ``chromium`` and ``chromium-driver`` and the ``docs`` extra (mkdo
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pytest
 
+import chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run")
 WIDTHS = (1280, 390)
 HEIGHT = 900
 #: the reading path: these pages, in this order (others, like the gallery, may sit between)
@@ -43,22 +41,11 @@ PATH = ("index.html", "start.html", "patterns/01-scalar-times-vector.html",
 
 
 def _missing() -> str | None:
-    for exe in ("chromium", "chromedriver"):
-        if shutil.which(exe) is None:
-            return f"{exe} is not installed (apt-get install chromium chromium-driver; see .ci/install-browser)"
-    for module in ("selenium", "mkdocs", "material"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"python package {module} is missing (pip install '.[docs]')"
-    return None
+    return chromium.missing()
 
 
 def _skip_loudly(reason: str):
-    message = f"BROWSER TEST NOT RUN: {reason}"
-    warnings.warn(message)
-    print(message, file=sys.stderr)
-    pytest.skip(message)
+    chromium.skip_loudly(reason)
 
 
 @pytest.fixture(scope="module")
@@ -77,17 +64,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(site, tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for flag in FLAGS:
-        opts.add_argument(flag)
-    opts.add_argument(f"--window-size={WIDTHS[0]},{HEIGHT}")
-    opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"),
+                            f"--window-size={WIDTHS[0]},{HEIGHT}")
     yield driver
     driver.quit()
 
@@ -143,7 +121,7 @@ return {
 
 
 def _errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    return chromium.console_errors(driver)
 
 
 def _scheme(driver, dark: bool) -> None:

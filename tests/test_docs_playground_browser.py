@@ -21,11 +21,12 @@ import shutil
 import subprocess
 import sys
 import threading
-import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+import chromium
 
 import broadcasting as bc
 from broadcasting.cli import main
@@ -34,21 +35,14 @@ from broadcasting.docs.playground import DEFAULT, PYODIDE_VERSION, RUNTIME_DIR
 from broadcasting.docs.runtime import RUNTIME_FILES, cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--no-first-run", "--window-size=1100,1400")
 FIRST_RESULT_BOUND_S = 60  # a sanity bound only: the target (10 s) is reported, not asserted
 GOOD, BAD, LINKED = "a(3) * B(2,3)", "a(3) * B(2,4)", "x(2) @ W(2,3)"
 
 
 def _missing() -> str | None:
-    for exe in ("chromium", "chromedriver"):
-        if shutil.which(exe) is None:
-            return f"{exe} is not installed (apt-get install chromium chromium-driver; see .ci/install-browser)"
-    for module in ("selenium", "mkdocs", "material", "latex2mathml"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"python package {module} is missing (pip install '.[docs]')"
+    reason = chromium.missing(("selenium", "mkdocs", "material", "latex2mathml"))
+    if reason:
+        return reason
     cached = cache_dir() / "node_modules" / "pyodide"
     if shutil.which("npm") is None and not all((cached / f).is_file() for f in RUNTIME_FILES):
         return "npm is not installed and Pyodide is not cached (apt-get install npm; see .ci/install-browser)"
@@ -56,10 +50,7 @@ def _missing() -> str | None:
 
 
 def _skip_loudly(reason: str):
-    message = f"BROWSER TEST NOT RUN (playground): {reason}"
-    warnings.warn(message)
-    print(message, file=sys.stderr)
-    pytest.skip(message)
+    chromium.skip_loudly(reason, "BROWSER TEST NOT RUN (playground)")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -103,22 +94,13 @@ def page(built):
 
 @pytest.fixture(scope="module")
 def browser(page, tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for flag in FLAGS:
-        opts.add_argument(flag)
-    opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1100,1400")
     yield driver
     driver.quit()
 
 
 def _errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    return chromium.console_errors(driver)
 
 
 STATE = """const o = document.getElementById('bc-output');
