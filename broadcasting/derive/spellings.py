@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import DeriveError
 from .graph import IndexItem
 
-__all__ = ["Spelled", "normalize", "UNARY"]
+__all__ = ["Spelled", "normalize", "UNARY", "CONSTANT_LIKE"]
 
 UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "absolute": "abs",
          "tanh": "tanh", "sigmoid": "sigmoid", "negative": "neg", "neg": "neg", "__neg__": "neg",
@@ -32,6 +32,7 @@ BINARY = {"add": "add", "subtract": "sub", "sub": "sub", "multiply": "mul", "mul
 SCALAR = {"add": "add_s", "sub": "sub_s", "mul": "mul_s", "div": "div_s", "pow": "pow_s",
           "maximum": "relu"}
 RSCALAR = {"add": "add_s", "sub": "rsub_s", "mul": "mul_s", "div": "rdiv_s", "pow": "rpow_s"}
+CONSTANT_LIKE = ("zeros_like", "ones_like", "full_like")  # values independent of the argument's
 RESHAPES = ("reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "expand_dims")
 
 
@@ -81,9 +82,22 @@ def _axes(axis, ndim, lib) -> tuple[int, ...]:
     return tuple(sorted({int(a) % max(ndim, 1) for a in axes}))
 
 
+def _uniform_bound(x):
+    """The one value of a constant array (``torch.zeros_like(X)``), or None: not a traced array,
+    every element equal."""
+    if not _is_array(x) or type(x).__module__.split(".")[0] not in ("numpy", "torch") \
+            or x.dtype == bool or 0 in tuple(x.shape):
+        return None
+    first = x.reshape(-1)[0]
+    return float(first) if bool((x == first).all()) else None
+
+
 def _binary(op, a, b, name, line):
     if op.startswith("r"):
         op, a, b = op[1:], b, a
+    if op == "maximum" and _is_array(a) and _uniform_bound(b) is not None and \
+            tuple(a.shape)[len(a.shape) - len(b.shape):] == tuple(b.shape):
+        return Spelled("relu", (a,), {"c": _uniform_bound(b)})  # max(X, zeros_like(X))
     if _is_array(a) and _is_array(b):
         if op in ("pow", "maximum"):
             _refuse(f"{name} between two arrays", line, "the exponent / bound must be a number")
@@ -107,6 +121,8 @@ def _reduce(name, args, kwargs, line, lib):
         return Spelled("max" if name == "amax" else name, (x,),
                        {"axes": _axes(axis, x.ndim, lib), "keepdims": keep})
     dim = _arg(args, kwargs, 1, "dim", "axis")
+    if name == "max" and _is_array(dim) and len(args) == 2 and not kwargs:
+        return _binary("maximum", x, dim, "torch.max of two tensors", line)
     if _is_array(dim):
         _refuse(f"torch.{name} of two tensors (elementwise)", line)
     _no_extra(name, line, kwargs, ("dim", "axis", "keepdim", "keepdims"))

@@ -21,7 +21,7 @@ from collections import namedtuple
 
 from ..errors import DeriveError
 from .graph import Graph, Line, Node
-from .spellings import normalize
+from .spellings import CONSTANT_LIKE, normalize
 
 __all__ = ["Traced", "trace", "MaxResult"]
 
@@ -104,6 +104,8 @@ class Recorder:
 
     def call(self, name: str, real, args, kwargs):
         """Record ``name(*args, **kwargs)`` (computed by ``real`` on the unwrapped arrays)."""
+        if name in CONSTANT_LIKE:  # a constant: its values do not depend on the argument's
+            return real(*_unwrap(args), **_unwrap(kwargs))
         line = user_line()
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
         spelled = normalize(name, args, kwargs, line, lib)

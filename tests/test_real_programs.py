@@ -1,0 +1,54 @@
+"""Small programs of our own in the spirit of public from-scratch code (textbook chapters,
+from-scratch model collections) that broke the tool when tried as a new user would."""
+import numpy as np
+import pytest
+import torch
+
+from test_derive import arrays, check
+
+
+def relu_via_max(X):  # a textbook MLP's relu: the elementwise max with a zero array
+    a = torch.zeros_like(X)
+    return torch.max(X, a)
+
+
+def mlp_loss(X, W1, b1, W2, b2):
+    H = relu_via_max(torch.matmul(X.reshape((-1, W1.shape[0])), W1) + b1)
+    return (torch.matmul(H, W2) + b2).sum()
+
+
+def np_relu_mlp(X, W1, b1, W2):
+    H = np.maximum(X @ W1 + b1, np.zeros_like(b1))
+    return (H @ W2).sum(axis=1)
+
+
+def leaky_floor(x):
+    return torch.maximum(x, torch.full_like(x, -0.5)) * 2.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mlp_with_relu_as_max_of_zeros_like_derives(seed):
+    args = arrays([(6, 2, 2), (4, 5), (5,), (5, 3), (3,)], seed, "torch")
+    d = check(mlp_loss, mlp_loss, args, "torch")
+    assert "zeros_like" not in d.source
+
+
+def test_numpy_maximum_with_zeros_like_derives():
+    args = arrays([(6, 4), (4, 5), (5,), (5, 3)], 3, "numpy")
+    check(np_relu_mlp, lambda X, W1, b1, W2: (torch.maximum(X @ W1 + b1, torch.zeros_like(b1))
+                                             @ W2).sum(1), args, "numpy")
+
+
+def test_maximum_with_a_full_like_bound_derives():
+    args = arrays([(4, 3)], 5, "torch")
+    check(leaky_floor, leaky_floor, args, "torch")
+
+
+def test_maximum_with_a_non_uniform_constant_is_refused():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+
+    def f(x):
+        return torch.maximum(x, torch.arange(3.0)).sum()
+    with pytest.raises(DeriveError, match="maximum"):
+        bc.derive(f, torch.ones(2, 3, dtype=torch.float64))
