@@ -52,3 +52,33 @@ def test_maximum_with_a_non_uniform_constant_is_refused():
         return torch.maximum(x, torch.arange(3.0)).sum()
     with pytest.raises(DeriveError, match="maximum"):
         bc.derive(f, torch.ones(2, 3, dtype=torch.float64))
+
+
+BATCHNORM_BACKWARD = '''
+import numpy as np
+rng = np.random.default_rng(0)
+X = rng.standard_normal((6, 2, 3, 3))
+gamma = rng.standard_normal((2, 3, 3))
+accum_grad = rng.standard_normal((6, 2, 3, 3))
+X_centered = X - X.mean(axis=0)
+stddev_inv = 1 / np.sqrt(X.var(axis=0) + 0.01)
+batch_size = accum_grad.shape[0]
+dX = (1 / batch_size) * gamma * stddev_inv * (
+    batch_size * accum_grad
+    - np.sum(accum_grad, axis=0)
+    - X_centered * stddev_inv**2 * np.sum(accum_grad * X_centered, axis=0)
+    )
+'''
+
+
+def test_nested_formulas_each_start_a_comment_line():
+    """A batch-norm backward (a chain around a parenthesised chain written over lines): each
+    formula starts its own comment line, no '( ' from the line breaks, values bit-identical."""
+    from test_rewrite_programs import _fresh, assert_same_arrays, round_trip
+    rw, before, after, _ = round_trip(BATCHNORM_BACKWARD, "einops", [], all_products=False)
+    assert_same_arrays(before, after)
+    comments = [line.strip() for line in rw.source.splitlines() if line.strip().startswith("#")]
+    starts = [c for c in comments if c.startswith("# dX[") or c.startswith("# C[")]
+    assert len(starts) == 2, comments                        # two formulas, two first lines
+    assert not any("; " in c or "( " in c or " )" in c for c in comments), comments
+    assert all(len(line) <= 100 for line in rw.source.splitlines())
