@@ -82,3 +82,67 @@ def test_nested_formulas_each_start_a_comment_line():
     assert len(starts) == 2, comments                        # two formulas, two first lines
     assert not any("; " in c or "( " in c or " )" in c for c in comments), comments
     assert all(len(line) <= 100 for line in rw.source.splitlines())
+
+
+def np_batchnorm(X, gamma, beta):  # a from-scratch batch norm layer's forward
+    mean = np.mean(X, axis=0)
+    var = np.var(X, axis=0)
+    X_norm = (X - mean) * (1 / np.sqrt(var + 0.01))
+    return gamma * X_norm + beta
+
+
+def torch_batchnorm(X, gamma, beta):
+    mean = torch.mean(X, 0)
+    var = torch.var(X, 0, unbiased=False)
+    return gamma * (X - mean) * (1 / torch.sqrt(var + 0.01)) + beta
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_batchnorm_with_var_derives(lib):
+    f = np_batchnorm if lib == "numpy" else torch_batchnorm
+    args = arrays([(6, 4), (4,), (4,)], 7, lib)
+    check(f, torch_batchnorm, args, lib)
+
+
+@pytest.mark.parametrize("spelling", ["np.var(x, axis=1, ddof=1, keepdims=True)",
+                                      "x.var(axis=(0, 2))", "np.std(x)", "x.std(1)"])
+def test_numpy_var_and_std_spellings(spelling):
+    f = eval(f"lambda x: {spelling}", {"np": np})
+    g = eval(f"lambda x: {spelling}".replace("np.", "torch.").replace("axis", "dim")
+             .replace("ddof=1", "correction=1").replace("keepdims", "keepdim")
+             .replace("x.std(1)", "x.std(1, correction=0)")
+             .replace("torch.std(x)", "torch.std(x, correction=0)")
+             .replace("x.var(dim=(0, 2))", "x.var(dim=(0, 2), correction=0)"), {"torch": torch})
+    args = arrays([(3, 4, 2)], 11, "numpy")
+    check(f, g, args, "numpy")
+
+
+@pytest.mark.parametrize("spelling", ["torch.var(x, 1)", "x.var(dim=0, keepdim=True)",
+                                      "torch.std(x, unbiased=False)", "x.std(1, correction=0)"])
+def test_torch_var_and_std_spellings(spelling):
+    f = eval(f"lambda x: {spelling}", {"torch": torch})
+    check(f, f, arrays([(3, 4)], 12, "torch"), "torch")
+
+
+def logistic_loss(X, w, y):  # a from-scratch logistic regression's loss, probabilities clipped
+    p = 1 / (1 + np.exp(-X.dot(w)))
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    return np.mean(-y * np.log(p) - (1 - y) * np.log(1 - p))
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_clip_with_both_bounds_derives(lib):
+    f = (lambda x: np.clip(x, -0.5, 0.7) * 3.0) if lib == "numpy" else \
+        (lambda x: torch.clamp(x, -0.5, 0.7) * 3.0)
+    check(f, lambda x: torch.clamp(x, -0.5, 0.7) * 3.0, arrays([(5, 4)], 13, lib), lib)
+    args = arrays([(8, 3), (3,), (8,)], 14, "numpy")
+    torch_loss = lambda X, w, y: (lambda p: (-y * torch.log(p) - (1 - y) * torch.log(1 - p))
+                                  .mean())(torch.clamp(torch.sigmoid(X @ w), 1e-15, 1 - 1e-15))
+    check(logistic_loss, torch_loss, args, "numpy", rtol=1e-10)
+
+
+def test_clip_with_an_array_bound_is_refused():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+    with pytest.raises(DeriveError, match="clip with an array bound at .*test_real_programs.py"):
+        bc.derive(lambda x, lo: np.clip(x, lo, 1.0), np.ones(3), np.zeros(3))

@@ -21,6 +21,7 @@ from collections import namedtuple
 
 from ..errors import DeriveError
 from .graph import Graph, Line, Node
+from .composites import COMPOSITES
 from .spellings import CONSTANT_LIKE, normalize
 
 __all__ = ["Traced", "trace", "MaxResult"]
@@ -39,7 +40,7 @@ def _library_of(value) -> str | None:
 
 
 def _skipped_dirs() -> tuple[str, ...]:
-    dirs = [os.path.join(_HERE, "tracer.py"), os.path.join(_HERE, "spellings.py")]
+    dirs = [os.path.join(_HERE, name) for name in ("tracer.py", "spellings.py", "composites.py")]
     for name in ("numpy", "torch", "einops"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
@@ -106,8 +107,11 @@ class Recorder:
         """Record ``name(*args, **kwargs)`` (computed by ``real`` on the unwrapped arrays)."""
         if name in CONSTANT_LIKE:  # a constant: its values do not depend on the argument's
             return real(*_unwrap(args), **_unwrap(kwargs))
-        line = user_line()
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
+        if name in COMPOSITES and isinstance(args[0], Traced):  # written as covered operations
+            return COMPOSITES[name](lib, args, kwargs, lambda x, c: self._maximum(lib, x, c),
+                                    user_line())
+        line = user_line()
         spelled = normalize(name, args, kwargs, line, lib)
         value = real(*_unwrap(args), **_unwrap(kwargs))
         inputs = [self.node_id(x) for x in spelled.inputs]
@@ -116,6 +120,14 @@ class Recorder:
             params = {k: v for k, v in spelled.params.items() if k != "indices"}
             return MaxResult(values, self.add("argmax", inputs, params, value[1], line))
         return self.add(spelled.op, inputs, spelled.params, value, line)
+
+
+    def _maximum(self, lib: str, x, c):
+        """``max(x, c)`` for a number ``c``, recorded as the covered ``maximum``."""
+        if lib == "numpy":
+            import numpy
+            return self.call("maximum", numpy.maximum, (x, c), {})
+        return self.call("maximum", lambda a, b: a.clamp(min=b), (x, c), {})
 
 
 def _method(name):
@@ -207,7 +219,7 @@ for _name in ("sum", "mean", "max", "amax", "exp", "log", "sqrt", "abs", "tanh",
               "relu", "reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "transpose",
               "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__",
               "__abs__", "pow", "mul", "add", "sub", "div", "matmul", "mm", "dot", "clamp",
-              "square"):
+              "square", "var", "std", "clip"):
     setattr(Traced, _name, _method(_name))
 
 for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):
