@@ -146,3 +146,25 @@ def test_clip_with_an_array_bound_is_refused():
     from broadcasting.errors import DeriveError
     with pytest.raises(DeriveError, match="clip with an array bound at .*test_real_programs.py"):
         bc.derive(lambda x, lo: np.clip(x, lo, 1.0), np.ones(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("command, status", [("python drive.py 3", 3),
+                                             ("pytest -q -p no:cacheprovider test_lib.py", 1),
+                                             ("python drive.py 0", 0)])
+def test_run_command_that_fails_writes_nothing(tmp_path, command, status):
+    """`rewrite lib.py --run CMD`: a command that ends with a non-zero status (a failing test,
+    sys.exit(3) after the traced calls) is a failure, exit 1, nothing written, as for FILE."""
+    from test_runner import tool, write
+    write(tmp_path / "lib.py", "import numpy as np\ndef scale(w, X):\n    return w * X\n")
+    write(tmp_path / "drive.py", "import sys\nimport numpy as np\nimport lib\n"
+          "lib.scale(np.ones(3), np.ones((2, 3)))\nsys.exit(int(sys.argv[1]))\n")
+    write(tmp_path / "test_lib.py", "import numpy as np\nimport lib\ndef test_scale():\n"
+          "    assert lib.scale(np.ones(3), np.ones((2, 3))).sum() == 7\n")
+    r = tool("rewrite", "lib.py", "-o", "out.py", "--run", command, cwd=tmp_path)
+    if status:
+        assert r.returncode == 1, r.stderr
+        assert f"exited with status {status}; nothing was written" in r.stderr
+        assert not (tmp_path / "out.py").exists()
+    else:
+        assert r.returncode == 0, r.stderr
+        assert "einops.einsum(w, X" in (tmp_path / "out.py").read_text()
