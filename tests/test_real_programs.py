@@ -168,3 +168,50 @@ def test_run_command_that_fails_writes_nothing(tmp_path, command, status):
     else:
         assert r.returncode == 0, r.stderr
         assert "einops.einsum(w, X" in (tmp_path / "out.py").read_text()
+
+
+def lstm_step(x, h, c, Wx, Wh, b):  # an LSTM cell: one matmul for the four gates, then chunk
+    a = x @ Wx + h @ Wh + b
+    i, f, o, g = a.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c)
+
+
+def stable_log_softmax_nll(X, W, y):  # log-probabilities through logsumexp
+    logits = X @ W
+    logp = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    return -logp[torch.arange(X.shape[0]), y].mean() + torch.logsumexp(logits, 1).sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lstm_cell_with_chunk_derives(seed):
+    args = arrays([(2, 3), (2, 4), (2, 4), (3, 16), (4, 16), (16,)], seed, "torch")
+    check(lstm_step, lstm_step, args, "torch")
+
+
+@pytest.mark.parametrize("spelling", ["torch.split(a, 2, dim=1)", "a.split([1, 3, 2], 1)",
+                                      "a.chunk(4, 1)", "torch.chunk(a, 3, dim=0)"])
+def test_torch_split_spellings(spelling):
+    f = eval(f"lambda a: sum(p.sum() * (k + 1) for k, p in enumerate({spelling}))",
+             {"torch": torch})
+    check(f, f, arrays([(4, 6)], 3, "torch"), "torch")
+
+
+def test_numpy_split_into_equal_parts():
+    f = lambda a: sum(p.sum(axis=1) * (k + 1) for k, p in enumerate(np.split(a, 3, axis=1)))
+    g = lambda a: sum(p.sum(1) * (k + 1) for k, p in enumerate(torch.split(a, 2, dim=1)))
+    check(f, g, arrays([(4, 6)], 4, "numpy"), "numpy")
+
+
+def test_logsumexp_derives():
+    X, W = arrays([(5, 3), (3, 4)], 8, "torch")
+    y = torch.tensor([0, 3, 1, 1, 2])
+    f = lambda X, W: stable_log_softmax_nll(X, W, y)
+    check(f, f, [X, W], "torch")
+
+
+def test_split_into_unequal_numpy_parts_is_refused():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+    with pytest.raises(DeriveError, match="split into 4 at .*test_real_programs.py"):
+        bc.derive(lambda a: np.split(a, 4, axis=1)[0].sum(), np.ones((2, 6)))

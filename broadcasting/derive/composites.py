@@ -82,4 +82,49 @@ def clip(lib: str, args, kwargs, maximum=None, line=None):
     return out if high is None else -maximum(-out, -high)
 
 
-COMPOSITES = {"var": variance, "std": deviation, "clip": clip, "clamp": clip}
+def logsumexp(lib: str, args, kwargs, maximum=None, line=None):
+    """torch ``logsumexp(x, dim, keepdim)``: ``m + log(sum(exp(x - m)))``, ``m`` the maximum
+    over the axes (its two paths' gradients cancel)."""
+    x = args[0]
+    dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
+    if dim is None:
+        raise DeriveError(f"logsumexp without dim at {_where(line)} is not covered: give dim=")
+    keep = bool(kwargs.get("keepdim", args[2] if len(args) > 2 else False))
+    axes = _axes(dim, x.ndim)
+    m = x.amax(axes, keepdim=True)
+    total = (x - m).exp().sum(axes, keepdim=True).log() + m
+    return total if keep else total.squeeze(axes)
+
+
+def _pieces(size: int, sizes) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for n in sizes:
+        bounds.append((start, min(start + n, size)))
+        start += n
+    return [b for b in bounds if b[0] < b[1]] if start >= size else []
+
+
+def split(lib: str, args, kwargs, maximum=None, line=None):
+    """torch ``chunk(x, n, dim)`` / ``split(x, size_or_sizes, dim)``, numpy ``split(x, n,
+    axis)`` into equal parts: basic slices of ``x`` along the axis."""
+    x, name = args[0], kwargs.pop("_name")
+    how = args[1] if len(args) > 1 else kwargs.get("chunks", kwargs.get(
+        "split_size_or_sections", kwargs.get("indices_or_sections")))
+    axis = kwargs.get("dim", kwargs.get("axis", args[2] if len(args) > 2 else 0))
+    size = int(x.shape[int(axis) % x.ndim])
+    if isinstance(how, numbers.Integral) and how > 0 and name == "split" and lib == "torch":
+        sizes = [int(how)] * -(-size // int(how))
+    elif isinstance(how, numbers.Integral) and how > 0 and (name == "chunk" or size % how == 0):
+        step = -(-size // int(how))
+        sizes = [step] * int(how)
+    elif isinstance(how, (list, tuple)) and lib == "torch" and sum(how) == size:
+        sizes = [int(n) for n in how]
+    else:
+        raise DeriveError(f"{name} into {how!r} at {_where(line)} is not covered by derive: "
+                          f"split into equal parts (or torch sizes that add up)")
+    lead = (slice(None),) * (int(axis) % x.ndim)
+    return tuple(x[lead + (slice(a, b),)] for a, b in _pieces(size, sizes))
+
+
+COMPOSITES = {"var": variance, "std": deviation, "clip": clip, "clamp": clip,
+              "logsumexp": logsumexp, "chunk": split, "split": split}

@@ -57,7 +57,7 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu clip, "
-                      f"sum mean max var std, "
+                      f"sum mean max var std logsumexp, chunk split, "
                       f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
                       f"cross_entropy, nll_loss")
 

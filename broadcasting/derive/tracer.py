@@ -109,8 +109,8 @@ class Recorder:
             return real(*_unwrap(args), **_unwrap(kwargs))
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
         if name in COMPOSITES and isinstance(args[0], Traced):  # written as covered operations
-            return COMPOSITES[name](lib, args, kwargs, lambda x, c: self._maximum(lib, x, c),
-                                    user_line())
+            return COMPOSITES[name](lib, args, {**kwargs, "_name": name},
+                                    lambda x, c: self._maximum(lib, x, c), user_line())
         line = user_line()
         spelled = normalize(name, args, kwargs, line, lib)
         value = real(*_unwrap(args), **_unwrap(kwargs))
@@ -219,7 +219,7 @@ for _name in ("sum", "mean", "max", "amax", "exp", "log", "sqrt", "abs", "tanh",
               "relu", "reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "transpose",
               "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__",
               "__abs__", "pow", "mul", "add", "sub", "div", "matmul", "mm", "dot", "clamp",
-              "square", "var", "std", "clip"):
+              "square", "var", "std", "clip", "logsumexp", "chunk", "split", "amax"):
     setattr(Traced, _name, _method(_name))
 
 for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):
