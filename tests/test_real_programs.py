@@ -215,3 +215,31 @@ def test_split_into_unequal_numpy_parts_is_refused():
     from broadcasting.errors import DeriveError
     with pytest.raises(DeriveError, match="split into 4 at .*test_real_programs.py"):
         bc.derive(lambda a: np.split(a, 4, axis=1)[0].sum(), np.ones((2, 6)))
+
+
+@pytest.mark.parametrize("case", ["minimum", "minimum_left", "log1p", "outer", "copy"])
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_minimum_log1p_outer_copy_derive(case, lib):
+    """From-scratch code writes these often: a cap, a softplus, an outer-product update, a
+    copy of the input before changing it."""
+    m = np if lib == "numpy" else torch
+    copy = (lambda x: np.copy(x)) if lib == "numpy" else (lambda x: x.clone())
+    forward = {"minimum": lambda x, y: np.minimum(x, 0.3) * y if lib == "numpy"
+               else torch.clamp(x, max=0.3) * y,
+               "minimum_left": lambda x, y: np.minimum(0.3, x) * y if lib == "numpy"
+               else torch.clamp(x, max=0.3) * y,
+               "log1p": lambda x, y: m.log1p(x * x) * y,
+               "outer": lambda x, y: m.outer(x, y),
+               "copy": lambda x, y: copy(x) * y}[case]
+    reference = {"minimum": lambda x, y: torch.clamp(x, max=0.3) * y,
+                 "minimum_left": lambda x, y: torch.clamp(x, max=0.3) * y,
+                 "log1p": lambda x, y: torch.log1p(x * x) * y,
+                 "outer": lambda x, y: torch.outer(x, y), "copy": lambda x, y: x * y}[case]
+    check(forward, reference, arrays([(4,), (4,)], 21, lib), lib)
+
+
+def test_minimum_of_two_arrays_is_refused():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+    with pytest.raises(DeriveError, match="minimum of two arrays at .*test_real_programs.py"):
+        bc.derive(lambda x, y: np.minimum(x, y).sum(), np.ones(3), np.zeros(3))

@@ -126,5 +126,40 @@ def split(lib: str, args, kwargs, maximum=None, line=None):
     return tuple(x[lead + (slice(a, b),)] for a, b in _pieces(size, sizes))
 
 
+def _ufunc(lib: str, name: str, x):
+    if lib == "numpy":
+        import numpy
+        return getattr(numpy, name)(x)
+    return getattr(x, name)()
+
+
+def minimum(lib: str, args, kwargs, maximum=None, line=None):
+    """``minimum(x, c)`` for a number ``c``: ``-max(-x, -c)``."""
+    x, c = args[0], args[1] if len(args) > 1 else kwargs.get("other")
+    if isinstance(c, numbers.Real) and not isinstance(c, bool):
+        return -maximum(-x, -c)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool) and hasattr(c, "shape"):
+        return -maximum(-c, -x)
+    raise DeriveError(f"minimum of two arrays at {_where(line)} is not covered by derive: "
+                      f"give a number bound")
+
+
+def log1p(lib: str, args, kwargs, maximum=None, line=None):
+    """``log1p(x)``: ``log(1 + x)``."""
+    return _ufunc(lib, "log", 1 + args[0])
+
+
+def outer(lib: str, args, kwargs, maximum=None, line=None):
+    """``outer(a, b)``: ``a`` flattened as a column times ``b`` flattened as a row."""
+    a, b = args[0], args[1]
+    return a.reshape(-1)[:, None] * b.reshape(-1)[None, :]
+
+
+def copy(lib: str, args, kwargs, maximum=None, line=None):
+    """``copy(x)`` / ``x.copy()`` / ``x.clone()``: the same values, a new array."""
+    return +args[0]
+
+
 COMPOSITES = {"var": variance, "std": deviation, "clip": clip, "clamp": clip,
-              "logsumexp": logsumexp, "chunk": split, "split": split}
+              "logsumexp": logsumexp, "chunk": split, "split": split, "minimum": minimum,
+              "log1p": log1p, "outer": outer, "copy": copy, "clone": copy}

@@ -56,8 +56,8 @@ def _is_number(x) -> bool:
 def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
-                      f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu clip, "
-                      f"sum mean max var std logsumexp, chunk split, "
+                      f"covered: + - * / ** @, outer, exp log log1p sqrt abs tanh sigmoid "
+                      f"relu clip minimum, sum mean max var std logsumexp, chunk split copy, "
                       f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
                       f"cross_entropy, nll_loss")
 

@@ -108,7 +108,9 @@ class Recorder:
         if name in CONSTANT_LIKE:  # a constant: its values do not depend on the argument's
             return real(*_unwrap(args), **_unwrap(kwargs))
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
-        if name in COMPOSITES and isinstance(args[0], Traced):  # written as covered operations
+        if name in COMPOSITES and (isinstance(args[0], Traced) or (
+                name in ("minimum", "outer") and isinstance(args[1], Traced))):
+            # written as covered operations
             return COMPOSITES[name](lib, args, {**kwargs, "_name": name},
                                     lambda x, c: self._maximum(lib, x, c), user_line())
         line = user_line()
@@ -219,7 +221,8 @@ for _name in ("sum", "mean", "max", "amax", "exp", "log", "sqrt", "abs", "tanh",
               "relu", "reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "transpose",
               "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__",
               "__abs__", "pow", "mul", "add", "sub", "div", "matmul", "mm", "dot", "clamp",
-              "square", "var", "std", "clip", "logsumexp", "chunk", "split", "amax"):
+              "square", "var", "std", "clip", "logsumexp", "chunk", "split", "amax", "copy",
+              "clone", "log1p"):
     setattr(Traced, _name, _method(_name))
 
 for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):
