@@ -243,3 +243,11 @@ def test_minimum_of_two_arrays_is_refused():
     from broadcasting.errors import DeriveError
     with pytest.raises(DeriveError, match="minimum of two arrays at .*test_real_programs.py"):
         bc.derive(lambda x, y: np.minimum(x, y).sum(), np.ones(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("spelling", ["torch.sum(input=x * x)", "torch.exp(input=x).sum()",
+                                      "torch.var(input=x)", "torch.mean(input=x, dim=0).sum()"])
+def test_torch_input_keyword_derives(spelling):
+    """torch.f(input=x) (keyword) used to stop the trace with a bare StopIteration."""
+    f = eval(f"lambda x: {spelling}", {"torch": torch})
+    check(f, f, arrays([(3, 2)], 5, "torch"), "torch")

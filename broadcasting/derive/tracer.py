@@ -108,8 +108,8 @@ class Recorder:
         if name in CONSTANT_LIKE:  # a constant: its values do not depend on the argument's
             return real(*_unwrap(args), **_unwrap(kwargs))
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
-        if name in COMPOSITES and (isinstance(args[0], Traced) or (
-                name in ("minimum", "outer") and isinstance(args[1], Traced))):
+        if name in COMPOSITES and args and (isinstance(args[0], Traced) or (
+                name in ("minimum", "outer") and isinstance(args[1:2] and args[1], Traced))):
             # written as covered operations
             return COMPOSITES[name](lib, args, {**kwargs, "_name": name},
                                     lambda x, c: self._maximum(lib, x, c), user_line())
@@ -197,9 +197,12 @@ class Traced:
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
-        args = tuple(args)
-        recorder = next(a._rec for a in _flat(args) if isinstance(a, Traced))
-        return recorder.call(getattr(func, "__name__", str(func)), func, args, kwargs or {})
+        args, kwargs = tuple(args), dict(kwargs or {})
+        if "input" in kwargs:  # torch.sum(input=x): the input first, as the spellings read it
+            args = (kwargs.pop("input"),) + args
+        recorder = next(a._rec for a in _flat((*args, *kwargs.values()))
+                        if isinstance(a, Traced))
+        return recorder.call(getattr(func, "__name__", str(func)), func, args, kwargs)
 
     def __array__(self, *args, **kwargs):
         raise DeriveError(f"converting a traced array to a plain array at {user_line()} "
