@@ -251,3 +251,46 @@ def test_torch_input_keyword_derives(spelling):
     """torch.f(input=x) (keyword) used to stop the trace with a bare StopIteration."""
     f = eval(f"lambda x: {spelling}", {"torch": torch})
     check(f, f, arrays([(3, 2)], 5, "torch"), "torch")
+
+
+def np_leaky_relu(x, W):  # a from-scratch activation: where(x >= 0, x, alpha * x)
+    z = x @ W
+    return np.where(z >= 0, z, 0.2 * z)
+
+
+def np_elu(x):
+    return np.where(x >= 0.0, x, 0.5 * (np.exp(x) - 1))
+
+
+def relu_backward_style(x, dout):  # a layer's backward written as a mask product
+    return (x > 0) * dout
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_where_with_a_comparison_mask_derives(lib):
+    m = np if lib == "numpy" else torch
+    leaky = lambda x, W: m.where(x @ W >= 0, x @ W, 0.2 * (x @ W))
+    ref = lambda x, W: torch.where(x @ W >= 0, x @ W, 0.2 * (x @ W))
+    check(np_leaky_relu if lib == "numpy" else leaky, ref, arrays([(4, 3), (3, 5)], 31, lib), lib)
+    elu = lambda x: m.where(x >= 0.0, x, 0.5 * (m.exp(x) - 1))
+    check(np_elu if lib == "numpy" else elu,
+          lambda x: torch.where(x >= 0.0, x, 0.5 * (torch.exp(x) - 1)),
+          arrays([(6,)], 32, lib), lib)
+    check(relu_backward_style, lambda x, d: (x > 0).to(d.dtype) * d,
+          arrays([(3, 4), (3, 4)], 33, lib), lib)
+
+
+def test_where_with_another_condition_is_refused():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+    with pytest.raises(DeriveError, match="where at .*test_real_programs.py"):
+        bc.derive(lambda x, y: np.where(x, x, y).sum(), np.ones(3), np.ones(3))
+    with pytest.raises(DeriveError, match="comparison gt"):
+        bc.derive(lambda x, y: (x > y).sum(), np.ones(3), np.ones(3))
+
+
+def test_boolean_mask_indexing_is_refused_as_a_mask():
+    import broadcasting as bc
+    from broadcasting.errors import DeriveError
+    with pytest.raises(DeriveError, match="boolean mask at .*test_real_programs.py"):
+        bc.derive(lambda x: x[x > 0].sum(), np.ones(3))

@@ -160,6 +160,17 @@ def copy(lib: str, args, kwargs, maximum=None, line=None):
     return +args[0]
 
 
+def where(lib: str, args, kwargs, maximum=None, line=None):
+    """``where(mask, a, b)`` with a 0/1 mask (``x > 0``, checked by the tracer):
+    ``a * mask + b * (1 - mask)``."""
+    if len(args) != 3:
+        raise DeriveError(f"where at {_where(line)} is not covered by derive: give "
+                          f"where(condition, a, b)")
+    mask, a, b = args
+    return a * mask + b * (1 - mask)
+
+
 COMPOSITES = {"var": variance, "std": deviation, "clip": clip, "clamp": clip,
               "logsumexp": logsumexp, "chunk": split, "split": split, "minimum": minimum,
-              "log1p": log1p, "outer": outer, "copy": copy, "clone": copy}
+              "log1p": log1p, "outer": outer, "copy": copy, "clone": copy,
+              "where": where}

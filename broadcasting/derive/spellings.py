@@ -57,7 +57,8 @@ def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
                       f"covered: + - * / ** @, outer, exp log log1p sqrt abs tanh sigmoid "
-                      f"relu clip minimum, sum mean max var std logsumexp, chunk split copy, "
+                      f"relu clip minimum, where(x > c, a, b), sum mean max var std logsumexp, "
+                      f"chunk split copy, "
                       f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
                       f"cross_entropy, nll_loss")
 
@@ -158,7 +159,8 @@ def _index(args, line):
     for entry in (index if isinstance(index, tuple) else (index,)):
         if _is_array(entry):
             if "int" not in str(entry.dtype):
-                _refuse(f"indexing with a {entry.dtype} array", line, "only integer arrays")
+                _refuse(f"indexing with a {entry.dtype} array or a boolean mask", line,
+                        "only integer arrays (a mask selects a data-dependent count)")
             arrays.append(entry)
             items.append(IndexItem("node", (len(arrays) - 1,)))
         elif isinstance(entry, range):
@@ -235,8 +237,23 @@ def _join(name, args, kwargs, line):
     return Spelled(op, tuple(operands), {"axis": int(axis) % ndim})
 
 
+COMPARE = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "greater": ">", "greater_equal": ">=",
+           "less": "<", "less_equal": "<="}
+
+
+def _mask(name, args, line):
+    """``x > c`` with a number ``c``: a 0/1 mask in ``x``'s dtype (no gradient flows through)."""
+    x, c = args[0], args[1] if len(args) > 1 else None
+    if len(args) != 2 or not _is_array(x) or not _is_number(c):
+        _refuse(f"comparison {name} of {type(x).__name__} and {type(c).__name__}", line,
+                "compare an array with a number (x > 0)")
+    return Spelled("mask", (x,), {"cmp": COMPARE[name], "c": c})
+
+
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
     """The canonical meaning of ``name(*args, **kwargs)`` called on arrays of library ``lib``."""
+    if name in COMPARE:
+        return _mask(name, args, line)
     if name in UNARY:
         _no_extra(name, line, kwargs, ("inplace", "input"), {"inplace": False})
         return Spelled(UNARY[name], (args[0],), {"c": 0} if UNARY[name] == "relu" else {})

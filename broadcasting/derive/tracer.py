@@ -111,11 +111,17 @@ class Recorder:
         if name in COMPOSITES and args and (isinstance(args[0], Traced) or (
                 name in ("minimum", "outer") and isinstance(args[1:2] and args[1], Traced))):
             # written as covered operations
+            if name == "where" and self.nodes[args[0]._id].op != "mask":
+                raise DeriveError(f"where at {user_line()}: the condition must compare an "
+                                  f"array with a number (x > 0) for derive")
             return COMPOSITES[name](lib, args, {**kwargs, "_name": name},
                                     lambda x, c: self._maximum(lib, x, c), user_line())
         line = user_line()
         spelled = normalize(name, args, kwargs, line, lib)
         value = real(*_unwrap(args), **_unwrap(kwargs))
+        if spelled.op == "mask":  # 0/1 in the compared array's dtype: it multiplies arrays
+            source = _unwrap(spelled.inputs[0])
+            value = value.astype(source.dtype) if lib == "numpy" else value.to(source.dtype)
         inputs = [self.node_id(x) for x in spelled.inputs]
         if spelled.op == "max" and spelled.params.get("indices"):
             values = self.add("max", inputs, spelled.params, value[0], line)
