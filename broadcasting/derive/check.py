@@ -55,6 +55,10 @@ def _index(items, inputs, torch):
     return tuple(out)
 
 
+def _compare(x, cmp: str, c: float):
+    return {">": x > c, ">=": x >= c, "<": x < c, "<=": x <= c}[cmp]
+
+
 def _apply(node, xs, torch):
     p, x = dict(node.params), xs[0] if xs else None
     F = torch.nn.functional
@@ -65,6 +69,7 @@ def _apply(node, xs, torch):
            "mul_s": lambda: x * c, "div_s": lambda: x / c, "rdiv_s": lambda: c / x,
            "pow_s": lambda: x ** c, "rpow_s": lambda: c ** x,
            "relu": lambda: torch.clamp(x, min=c),
+           "mask": lambda: _compare(x, p.get("cmp"), c).to(x.dtype),
            "permute": lambda: x.permute(*p.get("perm", ())),
            "reshape": lambda: x.reshape(node.shape),
            "getitem": lambda: x[_index(p.get("index", ()), xs, torch)],

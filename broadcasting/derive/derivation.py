@@ -34,7 +34,7 @@ from .tracer import trace
 __all__ = ["derive", "Derivation", "Step"]
 
 RESERVED = {"np", "torch", "einops", "grad_out", "math", "range", "len", "float", "int"}
-NO_GRADIENT = ("input", "const", "argmax")
+NO_GRADIENT = ("input", "const", "argmax", "mask")
 
 
 @dataclass(frozen=True)

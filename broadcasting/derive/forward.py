@@ -125,6 +125,9 @@ def forward_expr(node, nodes, ctx, constant) -> str:
         return f"np.transpose({x}, {perm!r})" if ctx.lib == "numpy" else f"{x}.permute{perm!r}"
     if node.op == "reshape":
         return f"{x}.reshape({node.shape!r})"
+    if node.op == "mask":
+        test = f"({x} {node.param('cmp')} {literal(node.param('c'), ctx.lib)})"
+        return f"{test}.astype({x}.dtype)" if ctx.lib == "numpy" else f"{test}.to({x}.dtype)"
     if node.op == "getitem":
         names = [ctx.v(k) for k in node.inputs]
         return f"{x}[{index_text(node.param('index'), names, ctx.lib)}]"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import DeriveError
 from .graph import IndexItem
 
-__all__ = ["Spelled", "normalize", "UNARY"]
+__all__ = ["Spelled", "normalize", "UNARY", "CONSTANT_LIKE"]
 
 UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "absolute": "abs",
          "tanh": "tanh", "sigmoid": "sigmoid", "negative": "neg", "neg": "neg", "__neg__": "neg",
@@ -32,6 +32,7 @@ BINARY = {"add": "add", "subtract": "sub", "sub": "sub", "multiply": "mul", "mul
 SCALAR = {"add": "add_s", "sub": "sub_s", "mul": "mul_s", "div": "div_s", "pow": "pow_s",
           "maximum": "relu"}
 RSCALAR = {"add": "add_s", "sub": "rsub_s", "mul": "mul_s", "div": "rdiv_s", "pow": "rpow_s"}
+CONSTANT_LIKE = ("zeros_like", "ones_like", "full_like")  # values independent of the argument's
 RESHAPES = ("reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "expand_dims")
 
 
@@ -55,7 +56,9 @@ def _is_number(x) -> bool:
 def _refuse(name, line, why=""):
     where = f" at {line} ({line.text})" if line and line.text else f" at {line}" if line else ""
     raise DeriveError(f"{name}{where} is not covered by derive{': ' + why if why else ''}; "
-                      f"covered: + - * / ** @, exp log sqrt abs tanh sigmoid relu, sum mean max, "
+                      f"covered: + - * / ** @, outer, exp log log1p sqrt abs tanh sigmoid "
+                      f"relu clip minimum, where(x > c, a, b), sum mean max var std logsumexp, "
+                      f"chunk split copy, "
                       f"transposes, reshapes, indexing, cat, stack, einsum, softmax, log_softmax, "
                       f"cross_entropy, nll_loss")
 
@@ -81,9 +84,22 @@ def _axes(axis, ndim, lib) -> tuple[int, ...]:
     return tuple(sorted({int(a) % max(ndim, 1) for a in axes}))
 
 
+def _uniform_bound(x):
+    """The one value of a constant array (``torch.zeros_like(X)``), or None: not a traced array,
+    every element equal."""
+    if not _is_array(x) or type(x).__module__.split(".")[0] not in ("numpy", "torch") \
+            or x.dtype == bool or 0 in tuple(x.shape):
+        return None
+    first = x.reshape(-1)[0]
+    return float(first) if bool((x == first).all()) else None
+
+
 def _binary(op, a, b, name, line):
     if op.startswith("r"):
         op, a, b = op[1:], b, a
+    if op == "maximum" and _is_array(a) and _uniform_bound(b) is not None and \
+            tuple(a.shape)[len(a.shape) - len(b.shape):] == tuple(b.shape):
+        return Spelled("relu", (a,), {"c": _uniform_bound(b)})  # max(X, zeros_like(X))
     if _is_array(a) and _is_array(b):
         if op in ("pow", "maximum"):
             _refuse(f"{name} between two arrays", line, "the exponent / bound must be a number")
@@ -107,6 +123,8 @@ def _reduce(name, args, kwargs, line, lib):
         return Spelled("max" if name == "amax" else name, (x,),
                        {"axes": _axes(axis, x.ndim, lib), "keepdims": keep})
     dim = _arg(args, kwargs, 1, "dim", "axis")
+    if name == "max" and _is_array(dim) and len(args) == 2 and not kwargs:
+        return _binary("maximum", x, dim, "torch.max of two tensors", line)
     if _is_array(dim):
         _refuse(f"torch.{name} of two tensors (elementwise)", line)
     _no_extra(name, line, kwargs, ("dim", "axis", "keepdim", "keepdims"))
@@ -141,7 +159,8 @@ def _index(args, line):
     for entry in (index if isinstance(index, tuple) else (index,)):
         if _is_array(entry):
             if "int" not in str(entry.dtype):
-                _refuse(f"indexing with a {entry.dtype} array", line, "only integer arrays")
+                _refuse(f"indexing with a {entry.dtype} array or a boolean mask", line,
+                        "only integer arrays (a mask selects a data-dependent count)")
             arrays.append(entry)
             items.append(IndexItem("node", (len(arrays) - 1,)))
         elif isinstance(entry, range):
@@ -218,8 +237,23 @@ def _join(name, args, kwargs, line):
     return Spelled(op, tuple(operands), {"axis": int(axis) % ndim})
 
 
+COMPARE = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "greater": ">", "greater_equal": ">=",
+           "less": "<", "less_equal": "<="}
+
+
+def _mask(name, args, line):
+    """``x > c`` with a number ``c``: a 0/1 mask in ``x``'s dtype (no gradient flows through)."""
+    x, c = args[0], args[1] if len(args) > 1 else None
+    if len(args) != 2 or not _is_array(x) or not _is_number(c):
+        _refuse(f"comparison {name} of {type(x).__name__} and {type(c).__name__}", line,
+                "compare an array with a number (x > 0)")
+    return Spelled("mask", (x,), {"cmp": COMPARE[name], "c": c})
+
+
 def normalize(name: str, args: tuple, kwargs: dict, line, lib: str) -> Spelled:
     """The canonical meaning of ``name(*args, **kwargs)`` called on arrays of library ``lib``."""
+    if name in COMPARE:
+        return _mask(name, args, line)
     if name in UNARY:
         _no_extra(name, line, kwargs, ("inplace", "input"), {"inplace": False})
         return Spelled(UNARY[name], (args[0],), {"c": 0} if UNARY[name] == "relu" else {})

@@ -21,7 +21,8 @@ from collections import namedtuple
 
 from ..errors import DeriveError
 from .graph import Graph, Line, Node
-from .spellings import normalize
+from .composites import COMPOSITES
+from .spellings import CONSTANT_LIKE, normalize
 
 __all__ = ["Traced", "trace", "MaxResult"]
 
@@ -39,7 +40,7 @@ def _library_of(value) -> str | None:
 
 
 def _skipped_dirs() -> tuple[str, ...]:
-    dirs = [os.path.join(_HERE, "tracer.py"), os.path.join(_HERE, "spellings.py")]
+    dirs = [os.path.join(_HERE, name) for name in ("tracer.py", "spellings.py", "composites.py")]
     for name in ("numpy", "torch", "einops"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
@@ -104,16 +105,37 @@ class Recorder:
 
     def call(self, name: str, real, args, kwargs):
         """Record ``name(*args, **kwargs)`` (computed by ``real`` on the unwrapped arrays)."""
-        line = user_line()
+        if name in CONSTANT_LIKE:  # a constant: its values do not depend on the argument's
+            return real(*_unwrap(args), **_unwrap(kwargs))
         lib = next(_library_of(a._value) for a in _flat(args) if isinstance(a, Traced))
+        if name in COMPOSITES and args and (isinstance(args[0], Traced) or (
+                name in ("minimum", "outer") and isinstance(args[1:2] and args[1], Traced))):
+            # written as covered operations
+            if name == "where" and self.nodes[args[0]._id].op != "mask":
+                raise DeriveError(f"where at {user_line()}: the condition must compare an "
+                                  f"array with a number (x > 0) for derive")
+            return COMPOSITES[name](lib, args, {**kwargs, "_name": name},
+                                    lambda x, c: self._maximum(lib, x, c), user_line())
+        line = user_line()
         spelled = normalize(name, args, kwargs, line, lib)
         value = real(*_unwrap(args), **_unwrap(kwargs))
+        if spelled.op == "mask":  # 0/1 in the compared array's dtype: it multiplies arrays
+            source = _unwrap(spelled.inputs[0])
+            value = value.astype(source.dtype) if lib == "numpy" else value.to(source.dtype)
         inputs = [self.node_id(x) for x in spelled.inputs]
         if spelled.op == "max" and spelled.params.get("indices"):
             values = self.add("max", inputs, spelled.params, value[0], line)
             params = {k: v for k, v in spelled.params.items() if k != "indices"}
             return MaxResult(values, self.add("argmax", inputs, params, value[1], line))
         return self.add(spelled.op, inputs, spelled.params, value, line)
+
+
+    def _maximum(self, lib: str, x, c):
+        """``max(x, c)`` for a number ``c``, recorded as the covered ``maximum``."""
+        if lib == "numpy":
+            import numpy
+            return self.call("maximum", numpy.maximum, (x, c), {})
+        return self.call("maximum", lambda a, b: a.clamp(min=b), (x, c), {})
 
 
 def _method(name):
@@ -181,9 +203,12 @@ class Traced:
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
-        args = tuple(args)
-        recorder = next(a._rec for a in _flat(args) if isinstance(a, Traced))
-        return recorder.call(getattr(func, "__name__", str(func)), func, args, kwargs or {})
+        args, kwargs = tuple(args), dict(kwargs or {})
+        if "input" in kwargs:  # torch.sum(input=x): the input first, as the spellings read it
+            args = (kwargs.pop("input"),) + args
+        recorder = next(a._rec for a in _flat((*args, *kwargs.values()))
+                        if isinstance(a, Traced))
+        return recorder.call(getattr(func, "__name__", str(func)), func, args, kwargs)
 
     def __array__(self, *args, **kwargs):
         raise DeriveError(f"converting a traced array to a plain array at {user_line()} "
@@ -205,7 +230,8 @@ for _name in ("sum", "mean", "max", "amax", "exp", "log", "sqrt", "abs", "tanh",
               "relu", "reshape", "view", "flatten", "squeeze", "unsqueeze", "ravel", "transpose",
               "permute", "swapaxes", "t", "softmax", "log_softmax", "neg", "__neg__", "__pos__",
               "__abs__", "pow", "mul", "add", "sub", "div", "matmul", "mm", "dot", "clamp",
-              "square"):
+              "square", "var", "std", "clip", "logsumexp", "chunk", "split", "amax", "copy",
+              "clone", "log1p"):
     setattr(Traced, _name, _method(_name))
 
 for _name in ("add", "sub", "mul", "truediv", "matmul", "pow"):

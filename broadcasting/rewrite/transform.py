@@ -27,6 +27,7 @@ __all__ = ["ChainRecord", "RewriteTransformer", "transform", "one_newline", "kee
 #: an emitted line longer than this is laid out over several lines
 LINE_LIMIT = 100
 _BACKSLASH = re.compile(r"\\\r?\n")
+_PAREN_SPACE = re.compile(r"(?<=[(\[]) | (?=[)\]])")  # "( a + b )" written over lines
 _ATOMIC = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.Integer, cst.Float,
            cst.Imaginary, cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set)
 
@@ -98,8 +99,7 @@ class RewriteTransformer(cst.CSTTransformer):
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             notes = self.frames.pop()
             if notes and isinstance(out, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                out = _annotate(out, "# " + "; ".join(notes), self._last_line(out),
-                                len("".join(self.indents)))
+                out = _annotate(out, notes, self._last_line(out), len("".join(self.indents)))
         return out
 
     def _last_line(self, statement) -> int:
@@ -248,7 +248,7 @@ class RewriteTransformer(cst.CSTTransformer):
         for k, (base, _) in folded.items():
             names[k] = base
         record.names = names
-        flat = [" ".join(_BACKSLASH.sub(" ", n).split()) for n in names]
+        flat = [_PAREN_SPACE.sub("", " ".join(_BACKSLASH.sub(" ", n).split())) for n in names]
         leaves = record.decision.leaves
         if result is None:
             arrays = [o.shape for o in leaves if o.is_array]
@@ -433,9 +433,10 @@ def _flatten(node):
     return leaves, comments
 
 
-def _annotate(statement, comment: str, last_line: int, indent: int):
-    """The formula after the statement when the line stays within the limit, else on lines of
-    its own above it (wrapped between factors)."""
+def _annotate(statement, notes: list[str], last_line: int, indent: int):
+    """The formulas after the statement when the line stays within the limit, else on lines of
+    their own above it: each formula starts a line (wrapped between factors)."""
+    comment = "# " + "; ".join(notes)
     simple = isinstance(statement, cst.SimpleStatementLine)
     if simple and statement.trailing_whitespace.comment is None \
             and last_line + 2 + len(comment) <= LINE_LIMIT:
@@ -444,7 +445,7 @@ def _annotate(statement, comment: str, last_line: int, indent: int):
             whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment), newline=tw.newline))
     width = max(LINE_LIMIT - indent, 60)
     lines = [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=cst.Comment(c))
-             for c in wrap_comment(comment, width)]
+             for note in notes for c in wrap_comment("# " + note, width)]
     return statement.with_changes(leading_lines=[*statement.leading_lines, *lines])
 
 

@@ -229,7 +229,9 @@ def _failure(results: list[dict], code: int) -> ProgramFailure | None:
             return ProgramFailure(type_name, message, path, line, r["status"])
     if code < 0:
         return ProgramFailure(signal=-code)
-    status = results[0]["status"] if len(results) == 1 else code
+    # the process's own exit code counts too: under --run the program's status is not seen
+    # by the traced code (pytest, `python -c ... raise SystemExit(4)` end after it is written)
+    status = (results[0]["status"] or code) if len(results) == 1 else code
     if not results and code == 0:
         return ProgramFailure(type_name="RuntimeError",
                               message="the traced process wrote no results", status=code)
