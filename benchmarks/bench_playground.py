@@ -41,6 +41,9 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def build_site(work: Path) -> Path:
     shutil.copytree(ROOT / "docs", work / "docs", ignore=shutil.ignore_patterns(RUNTIME_DIR))
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    hooks = work / "broadcasting" / "docs"  # mkdocs.yml names its hook relative to itself
+    hooks.mkdir(parents=True)
+    shutil.copy(ROOT / "broadcasting" / "docs" / "site_hooks.py", hooks / "site_hooks.py")
     for argv in (["-m", "broadcasting", "docs", "build", "--playground", "--out", str(work / "docs")],
                  ["-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml"),
                   "-d", str(work / "site")]):
@@ -118,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = serve(build_site(Path(tmp)))
-        url = f"http://127.0.0.1:{server.server_address[1]}/playground/"
+        url = f"http://127.0.0.1:{server.server_address[1]}/playground.html"
         driver = chromium(str(Path(tmp) / "profile"))
         try:
             cold = first_result_ms(driver, url)
