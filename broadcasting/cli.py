@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
 import sys
-import tempfile
-from pathlib import Path
 
 from .cli_help import COMMANDS, EPILOG
 from .cli_help import EXPLAIN as HELP
@@ -136,28 +133,6 @@ def run(args) -> int:
         write_output(target, e.svg())
     print(text)
     return 0
-
-
-def _svg_target(name: str) -> Path:
-    """The resolved ``--svg`` path: a new or regular file in an existing folder."""
-    path = Path(name).expanduser().resolve()
-    if path.exists() and not path.is_file():
-        raise UsageError(f"--svg {name}: {path} exists and is not a regular file; give a file name")
-    if not path.parent.is_dir():
-        raise UsageError(f"--svg {name}: folder {path.parent} does not exist; create it first")
-    return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _default(shapes, op):

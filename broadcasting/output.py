@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 
-__all__ = ["OutputTarget", "resolve_output", "write_output"]
+__all__ = ["OutputTarget", "resolve_output", "write_output", "new_file_mode"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,11 @@ def _mode(target: OutputTarget) -> int:
     try:
         return stat.S_IMODE(os.stat(target.path).st_mode)
     except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return new_file_mode()
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets: ``0o666`` less the user's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask

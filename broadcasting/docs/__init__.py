@@ -131,6 +131,8 @@ def _write_all_or_nothing(files: dict[Path, str]) -> None:
     remove what was staged and the folders made for it, and say which path failed."""
     import os
     import tempfile
+
+    from ..output import new_file_mode
     staged: list[tuple[str, Path]] = []
     made: list[Path] = []
     path = None
@@ -144,7 +146,7 @@ def _write_all_or_nothing(files: dict[Path, str]) -> None:
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, new_file_mode())
     except OSError as err:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
@@ -154,10 +156,3 @@ def _write_all_or_nothing(files: dict[Path, str]) -> None:
                          f"(choose a writable --out)") from None
     for tmp, target in staged:
         os.replace(tmp, target)
-
-
-def _umask() -> int:
-    import os
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
