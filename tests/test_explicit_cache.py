@@ -175,3 +175,17 @@ def test_one_key_many_dtypes_without_forgetting(lib):
                 assert bc.einsum("i,ij->j", a, B).dtype == want, (left, right)
                 assert bc.einsum("i,ij->ij", a, B).dtype == want
                 assert bc.multiply(a[:, None], B).dtype == want
+
+
+def test_numpy_matrix_is_refused_after_a_cache_hit_on_its_shape():
+    """The fast paths check operand types too: a cached (2, 2) ndarray product must not let a
+    numpy.matrix of the same shape through (its * is the matrix product)."""
+    a = np.arange(4.0).reshape(2, 2)
+    m = np.asmatrix(a)
+    for _ in range(2):  # miss, then hit
+        np.testing.assert_array_equal(bc.multiply(a, a), a * a)
+        np.testing.assert_array_equal(bc.einsum("ij,ij->ij", a, a), a * a)
+    for call in (lambda: bc.multiply(m, a), lambda: bc.multiply(a, a, m),
+                 lambda: bc.einsum("ij,ij->ij", a, m), lambda: bc.einsum("ij,ij,ij->ij", a, a, m)):
+        with pytest.raises(bc.BroadcastError, match="numpy.matrix"):
+            call()
