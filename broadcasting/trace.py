@@ -28,9 +28,11 @@ from .errors import RewriteError
 from .ops import OPERATORS
 
 __all__ = ["Operand", "Execution", "Site", "Trace", "Tracer", "instrument", "trace_source", "run_traced",
-           "function_source", "globals_of", "source_lines", "char_col", "TRACER_NAME"]
+           "function_source", "globals_of", "source_lines", "char_col", "TRACER_NAME", "CALLEE_NAME"]
 
 TRACER_NAME = "__bc_trace__"
+#: the name of the callee filter in an instrumented namespace (``instrument(callee_name=…)``)
+CALLEE_NAME = "__bc_callee__"
 
 #: ``ast`` node class -> operator symbol (from ``ops``), for ``BinOp`` and ``Compare`` nodes
 BINOPS = {getattr(ast, o.ast_node): o.symbol for o in OPERATORS if not o.compare}
@@ -186,8 +188,8 @@ def source_lines(source: str) -> list[str]:
 
 
 class _Instrument(ast.NodeTransformer):
-    def __init__(self, source: str, tracer_name: str = TRACER_NAME):
-        self.source, self.tracer_name = source, tracer_name
+    def __init__(self, source: str, tracer_name: str = TRACER_NAME, callee_name: str | None = None):
+        self.source, self.tracer_name, self.callee_name = source, tracer_name, callee_name
         self.lines = source_lines(source)
         self.sites: list[Site] = []
 
@@ -243,6 +245,18 @@ class _Instrument(ast.NodeTransformer):
         self.generic_visit(node)
         return node if op is None else self._call(site, node.left, node.comparators[0], node)
 
+    def visit_Call(self, node):
+        """``f(args)`` -> ``callee(f)(args)`` (only with a ``callee_name``): the callee filter
+        sees what is called and returns it, or a recording stand-in; the call itself is still
+        made from the program's frame (``super()``, ``locals()`` unchanged), the callee is
+        evaluated before the arguments as before, and the call keeps its position."""
+        self.generic_visit(node)
+        if self.callee_name is None or (isinstance(node.func, ast.Name) and node.func.id == "super"):
+            return node
+        wrapped = ast.Call(ast.Name(self.callee_name, ast.Load()), [node.func], [])
+        node.func = ast.copy_location(wrapped, node.func)
+        return node
+
     def visit_AugAssign(self, node):
         op = BINOPS.get(type(node.op))
         if op is None or not isinstance(node.target, (ast.Name, ast.Attribute, ast.Subscript)):
@@ -262,17 +276,26 @@ def _as_load(target):
     return node
 
 
-def instrument(source: str, filename: str = "<traced>", tracer_name: str = TRACER_NAME):
+def instrument(source: str, filename: str = "<traced>", tracer_name: str = TRACER_NAME,
+               callee_name: str | None = None):
     """Compile ``source`` with every operator site routed through the tracer.
 
     Returns ``(code, sites)``; run the code with ``namespace[tracer_name] = Tracer(sites)``
     (:func:`run_traced`). Code that shares a namespace with other traced code (notebook
     cells, ``%%explicit`` cells) needs a ``tracer_name`` of its own: a function defined in
     one cell looks its tracer up when it is called, from whichever cell.
+    With a ``callee_name``, every call ``f(…)`` first passes ``f`` through
+    ``namespace[callee_name]`` (a callee filter, e.g. the audit's torch call recorder: it pays
+    only for the calls the program itself makes, not for every call inside a library).
     A syntax error propagates as ``SyntaxError`` (with its line and column).
+
+    >>> code, _ = instrument("n = len([1, 2])", callee_name="seen")
+    >>> called = []
+    >>> run_traced(code, [], {"seen": lambda f: called.append(f) or f})["n"], called
+    (2, [<built-in function len>])
     """
     tree = ast.parse(source, filename)
-    visitor = _Instrument(source, tracer_name)
+    visitor = _Instrument(source, tracer_name, callee_name)
     tree = ast.fix_missing_locations(visitor.visit(tree))
     return compile(tree, filename, "exec"), visitor.sites
 

@@ -91,3 +91,63 @@ def test_binary_min_max_are_checked_and_their_reductions_are_not():
     with strict("outer"):
         values = torch.max(torch.ones(6, 6), 1).values
     assert torch.equal(values, torch.ones(6))
+
+
+CALL_SITES = """import torch
+import torch.nn.functional as F
+from torch.overrides import _get_current_function_mode_stack
+modes = []
+class Shifted(torch.nn.MSELoss):
+    def forward(self, a, b):
+        return super().forward(a + 0, b)
+def step(model, opt, x, y, loss_fn):
+    modes.append(len(_get_current_function_mode_stack()))
+    opt.zero_grad()
+    pred = model(x)
+    loss = loss_fn(pred, y)
+    loss.backward()
+    opt.step()
+    return loss
+model = torch.nn.Linear(3, 1)
+opt = torch.optim.Adam(model.parameters())
+x, y = torch.rand(5, 3), torch.rand(5)
+for _ in range(3):
+    a = step(model, opt, x, y, torch.nn.MSELoss())
+b = step(model, opt, x, y, Shifted())
+c = torch.where(y > 0.5, model(x), y)
+d = model(x).sub(y)
+e = model(x)[:, 0].norm(dim=0)
+same = F.l1_loss(model(x)[:, 0], y)
+"""
+
+
+def test_call_sites_record_what_the_function_mode_records_without_a_global_mode():
+    """``call_sites=True`` (what the audit uses): the program's own calls go through the callee
+    filter; no function mode is active while the program runs (torch's own calls, the model's
+    and the optimizer's, cost nothing), yet the same calls are recorded at the same lines —
+    a loss module, ``torch.where``, a tensor method; a loss module whose forward the program
+    overrides at the line of its forward that calls torch's — and calls with equal shapes are
+    not."""
+    from broadcasting.audit.judge import _run, call_recorders
+    from broadcasting.trace import instrument
+    calls = call_recorders(CALL_SITES, "<prog>")
+    assert [type(c).__name__ for c in calls] == ["TorchCalls"] and calls[0].call_sites
+    code, sites = instrument(CALL_SITES, "<prog>", callee_name="__bc_callee__")
+    ns = {}
+    _run(code, sites, ns, calls)
+    assert ns["modes"] == [0, 0, 0, 0]
+    got = {(r.line, r.name, r.shapes): n for r, n in calls[0].records.items()}
+    assert got == {(12, "mse_loss", ((5, 1), (5,))): 3, (7, "mse_loss", ((5, 1), (5,))): 1,
+                   (22, "where", ((5,), (5, 1), (5,))): 1, (23, "sub", ((5, 1), (5,))): 1}
+
+    mode = TorchCalls("<prog>")  # the global function mode, on the untraced program
+    with mode:
+        exec(compile(CALL_SITES, "<prog>", "exec"), {})
+    by_mode = {(r.line, r.name, r.shapes): n for r, n in mode.records.items()}
+    assert by_mode == got
+
+
+def test_audit_of_a_training_loop_with_a_loss_module_reports_its_line():
+    findings = audit_source(CALL_SITES)
+    warned = sorted({(f.line, f.op) for f in findings if f.severity == "warning"})
+    assert warned == [(7, "mse_loss"), (12, "mse_loss"), (22, "where"), (23, "sub")]

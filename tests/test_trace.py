@@ -78,3 +78,60 @@ def test_executions_are_cached_per_operand_kind_shape_and_dtype():
     assert fresh in counts and hash(fresh) == hash(next(iter(counts))) and counts[fresh] == 2
     assert [e.left.dtype for e in counts] == ["float32", "float64", "int64", "float32"]
     assert Execution(f32, f32) != Execution(f32, Operand("number", "int"))
+
+
+CALLS = '''
+import sys
+class Base:
+    def who(self):
+        return "base"
+class Child(Base):
+    def who(self):
+        return "child of " + super().who()
+def here():
+    frame = sys._getframe()
+    a = 2
+    return sorted(locals()), frame.f_code.co_name
+order = []
+def f(tag):
+    order.append(tag)
+    return lambda *args: order.append(("call", args))
+f("callee")(f("arg") and 1, len([1,
+                                 2]))
+who = Child().who()
+names, frame_name = here()
+'''
+
+
+def test_callee_filter_sees_each_call_and_changes_nothing():
+    """``instrument(callee_name=…)``: every call's callee passes through the filter first; the
+    call is still made from the program's frame (zero-argument ``super()``, ``locals()``,
+    ``sys._getframe()``), the callee is evaluated before the arguments, and a call keeps its
+    position (``co_positions``: what the audit's reduction recorder keys on)."""
+    from broadcasting.trace import CALLEE_NAME, run_traced
+    seen = []
+    code, sites = instrument(CALLS, "<calls>", callee_name=CALLEE_NAME)
+    ns = run_traced(code, sites, {CALLEE_NAME: lambda f: seen.append(f) or f})
+    plain = {}
+    exec(compile(CALLS, "<calls>", "exec"), plain)
+    for name in ("who", "names", "frame_name", "order"):
+        assert ns[name] == plain[name]
+    assert ns["who"] == "child of base" and ns["names"] == ["a", "frame"]
+    assert ns["order"] == ["callee", "arg", ("call", (1, 2))]
+    assert len in seen and ns["here"] in seen and ns["Child"] in seen
+    assert super not in seen  # super() is left as written
+
+    def call_positions(code):
+        out = set()
+        for const in code.co_consts:
+            if hasattr(const, "co_positions"):
+                out |= call_positions(const)
+        import dis
+        for ins in dis.get_instructions(code):
+            if ins.opname == "CALL":
+                out.add((ins.positions.lineno, ins.positions.col_offset,
+                         ins.positions.end_lineno, ins.positions.end_col_offset))
+        return out
+
+    plain_calls = call_positions(compile(CALLS, "<calls>", "exec"))
+    assert plain_calls <= call_positions(code)  # every call of the program is where it was

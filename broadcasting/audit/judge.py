@@ -30,7 +30,6 @@ A ``# broadcasting: ok`` comment on the site's line turns its warnings into info
 """
 from __future__ import annotations
 
-import ast
 import builtins
 import contextlib
 import os
@@ -42,13 +41,14 @@ from ..errors import UsageError
 from ..explain import explain
 from ..plan import default_names, make_plan
 from ..shapes import STRETCHED, BroadcastError, format_shape
-from ..trace import Site, instrument, run_traced
+from ..trace import CALLEE_NAME, Site, instrument, run_traced
 from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
-from .source import Alignment, SourceIndex, unknown_axes
+from .recorders import call_recorders, callee_filter, callee_name, recorded
+from .source import Alignment, SourceIndex
 from .torch_ops import LOSSES
 
 __all__ = ["audit_sites", "audit_source", "audit_program", "judge_call", "judge_at",
-           "call_recorders", "recorded"]
+           "call_recorders", "callee_filter", "recorded"]
 
 @dataclass(frozen=True)
 class _Context:
@@ -486,8 +486,8 @@ def audit_source(source: str, namespace: dict | None = None,
     >>> [(f.line, f.kind, f.severity) for f in audit_source(src, {"np": np})]
     [(2, 'ambiguous-alignment', 'warning'), (3, 'broadcast', 'info')]
     """
-    code, sites = instrument(source, filename)
     calls = call_recorders(source, filename)
+    code, sites = instrument(source, filename, callee_name=callee_name(calls))
     _run(code, sites, _namespace(namespace, filename), calls)
     return audit_sites(sites, source, *recorded(calls))
 
@@ -500,46 +500,13 @@ def _namespace(namespace: dict | None, filename: str) -> dict:
     return ns
 
 
-def call_recorders(source: str, filename: str) -> tuple:
-    """Recorders of function calls: torch's, for programs that import torch and name a
-    checked function, loss module or expansion, or pass a reduction's axis as a value;
-    numpy's, for programs that import numpy and name a checked function (``np.where``,
-    ``np.subtract``…) or pass a reduction's axis as a value; distributions', for programs
-    that use ``torch.distributions``."""
-    from .distributions import DistributionCalls, uses_distributions
-    from .numpy_calls import NumpyCalls, imports_numpy, names_checked
-    from .numpy_methods import NumpyMethods
-    from .torch_calls import TorchCalls
-    from .torch_ops import calls_checked, imports_torch
-    tree = ast.parse(source)
-    axes = unknown_axes(tree)
-    out = []
-    if imports_torch(tree) and (calls_checked(tree) or axes):
-        out.append(TorchCalls(filename, reductions=axes))
-    if imports_torch(tree) and uses_distributions(tree):
-        out.append(DistributionCalls(filename))
-    if names_checked(tree) or (axes and imports_numpy(tree)):
-        out.append(NumpyCalls(filename, reductions=axes))
-    if axes and imports_numpy(tree):
-        out.append(NumpyMethods(filename))
-    return tuple(out)
-
-
-def recorded(calls) -> tuple[dict, dict]:
-    """The recorded calls and the axes reductions ran with, of all recorders."""
-    merged, axes = {}, {}
-    for recorder in calls:
-        merged.update(getattr(recorder, "records", {}))
-        log = getattr(recorder, "axes", None)
-        for position, runs in (log.runs.items() if log is not None else ()):
-            axes.setdefault(position, set()).update(runs)
-    return merged, axes
-
-
 def _run(code, sites, namespace, calls=()) -> None:
     with contextlib.ExitStack() as stack:
         for recorder in calls:
             stack.enter_context(recorder)
+        callee = callee_filter(calls)
+        if callee is not None:
+            namespace[CALLEE_NAME] = callee
         run_traced(code, sites, namespace)
 
 
@@ -555,11 +522,11 @@ def audit_program(path: str, argv: list[str] | None = None) -> AuditReport:
         raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}; "
                          f"give the path of a Python file, e.g. train.py") from None
     try:
-        code, sites = instrument(source, path)
+        calls = call_recorders(source, path)
+        code, sites = instrument(source, path, callee_name=callee_name(calls))
     except SyntaxError as err:
         raise UsageError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}; the audit "
                          f"needs a program that Python can run") from None
-    calls = call_recorders(source, path)
     error = _run_as_main(code, sites, path, argv, calls)
     findings = tuple(audit_sites(sites, source, *recorded(calls)))
     return AuditReport(path, source, findings, sum(s.ran for s in sites), error)

@@ -15,9 +15,9 @@ from ..ops import OPERATORS
 from .calls import imports_module
 from .source import REDUCTIONS
 
-__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "EXPANSIONS", "MASKED", "imports_torch",
-           "calls_checked", "checked_functions", "checked_entry", "tensor_shapes",
-           "recorded_functions", "reduction_axis"]
+__all__ = ["CHECKED", "DUNDERS", "LOSSES", "LOSS_MODULES", "LOSS_MODULE_FUNCTIONS", "EXPANSIONS",
+           "MASKED", "imports_torch", "calls_checked", "checked_functions", "checked_entry", "tensor_shapes",
+           "recorded_functions", "reduction_axis", "BINARY_FORMS"]
 
 #: checked torch operation name -> the operator used to explain it (from ``ops``; None: a
 #: function, explained as an element-wise combination)
@@ -43,10 +43,14 @@ def imports_torch(tree) -> bool:
     return imports_module(tree, "torch")
 
 
+#: loss module -> the checked loss function its forward calls with ``(input, target, …)``
+LOSS_MODULE_FUNCTIONS = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "SmoothL1Loss": "smooth_l1_loss",
+                         "HuberLoss": "huber_loss", "BCELoss": "binary_cross_entropy",
+                         "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+                         "SoftMarginLoss": "soft_margin_loss", "PoissonNLLLoss": "poisson_nll_loss",
+                         "GaussianNLLLoss": "gaussian_nll_loss", "KLDivLoss": "kl_div"}
 #: loss modules whose forward calls a checked loss function
-LOSS_MODULES = frozenset({"MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
-                          "BCEWithLogitsLoss", "SoftMarginLoss", "PoissonNLLLoss",
-                          "GaussianNLLLoss", "KLDivLoss"})
+LOSS_MODULES = frozenset(LOSS_MODULE_FUNCTIONS)
 
 
 def calls_checked(tree) -> bool:
@@ -73,7 +77,7 @@ def _binary_form(node) -> bool:
     """``torch.max(a, b)`` / ``a.min(b)`` written with a second operand that is not a
     literal axis (the element-wise form)."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _BINARY_FORMS):
+            and node.func.attr in BINARY_FORMS):
         return False
     operands = node.args[1:] if isinstance(node.func.value, ast.Name) and \
         node.func.value.id == "torch" else node.args
@@ -108,7 +112,7 @@ def checked_functions() -> dict:
 
 
 #: reductions that are element-wise binary operations when given a second tensor
-_BINARY_FORMS = {"max": "maximum", "min": "minimum"}
+BINARY_FORMS = {"max": "maximum", "min": "minimum"}
 
 
 def checked_entry(func, args, kwargs) -> tuple | None:
@@ -119,10 +123,10 @@ def checked_entry(func, args, kwargs) -> tuple | None:
     if entry is not None:
         return entry
     name = getattr(func, "__name__", None)
-    if name in _BINARY_FORMS and recorded_functions().get(func) == ("reduce", name):
+    if name in BINARY_FORMS and recorded_functions().get(func) == ("reduce", name):
         other = args[1] if len(args) > 1 else (kwargs or {}).get("other")
         if hasattr(other, "shape") and hasattr(other, "dim"):
-            return _BINARY_FORMS[name], None
+            return BINARY_FORMS[name], None
     return None
 
 

@@ -24,7 +24,7 @@ import sys
 import traceback
 import types
 
-from ..trace import TRACER_NAME, Tracer, instrument
+from ..trace import CALLEE_NAME, TRACER_NAME, Tracer, instrument
 
 __all__ = ["TracedFile", "Session", "install_from_env", "main", "ENV_REQUEST"]
 
@@ -41,11 +41,20 @@ class TracedFile:
         self.transformed = source
         self.sites: list = []
         self.namespace: dict | None = None
+        self.callee = None  # the call recorders' callee filter, when they record at call sites
 
     def compile(self, source: str | None = None, tracer_name: str = TRACER_NAME):
         self.transformed = self.source if source is None else source
-        code, self.sites = instrument(self.transformed, self.path, tracer_name)
+        code, self.sites = instrument(self.transformed, self.path, tracer_name,
+                                      None if self.callee is None else CALLEE_NAME)
         return code
+
+    def prepare(self, namespace: dict, tracer_name: str = TRACER_NAME) -> None:
+        """Put the tracer (and the callee filter) where the compiled code looks them up."""
+        self.namespace = namespace
+        namespace[tracer_name] = Tracer(self.sites)
+        if self.callee is not None:
+            namespace[CALLEE_NAME] = self.callee
 
     def result(self) -> dict:
         aliases = {}
@@ -84,15 +93,21 @@ class Session:
             pickle.dump(data, f)
         os.replace(tmp, self.out)
 
-    def start_recorders(self, path: str, source: str) -> None:
-        """The audit's call recorders for the file at ``path`` (the same set as an in-process
-        audit: torch and numpy calls, reduction axes, distributions), started now."""
+    def start_recorders(self, traced: TracedFile) -> None:
+        """The audit's call recorders for ``traced`` (the same set as an in-process audit:
+        torch and numpy calls, reduction axes, distributions), started now; ``traced.callee``
+        is their callee filter, if they record at call sites."""
         if not self.request.get("calls"):
             return
-        from ..audit.judge import call_recorders
-        for rec in call_recorders(source, path):
+        from ..audit.recorders import call_recorders, callee_filter
+        try:
+            recorders = call_recorders(traced.source, traced.path)
+        except SyntaxError:
+            return  # compiling it says so, with the file's name
+        for rec in recorders:
             rec.__enter__()
             self.recorders.append(rec)
+        traced.callee = callee_filter(recorders)
 
 
 def _recorded(recorders) -> dict:
@@ -118,14 +133,12 @@ class _TracingLoader(importlib.machinery.SourceFileLoader):
         source = importlib.util.decode_source(self.get_data(path))
         traced = TracedFile(path, source)
         self.session.files.append(traced)
-        self.session.start_recorders(path, source)
+        self.session.start_recorders(traced)
         return traced.compile()
 
     def exec_module(self, module):
         code = self.get_code(module.__name__)
-        traced = self.session.files[-1]
-        module.__dict__[TRACER_NAME] = Tracer(traced.sites)
-        traced.namespace = module.__dict__
+        self.session.files[-1].prepare(module.__dict__)
         exec(code, module.__dict__)
 
 
@@ -191,12 +204,11 @@ def _run_file(session: Session, path: str) -> None:
     with open(path, "rb") as f:
         source = importlib.util.decode_source(f.read())
     traced = TracedFile(path, source)
+    session.start_recorders(traced)
     code = traced.compile()
     session.files.append(traced)
     module = _main_module(path)
-    traced.namespace = module.__dict__
-    module.__dict__[TRACER_NAME] = Tracer(traced.sites)
-    session.start_recorders(path, source)
+    traced.prepare(module.__dict__)
     exec(code, module.__dict__)
 
 
@@ -210,8 +222,7 @@ def _run_notebook(session: Session, path: str) -> None:
         tracer_name = f"{TRACER_NAME}cell{k + 1}"
         code = traced.compile(plain_python(source, namespace), tracer_name)
         session.files.append(traced)
-        traced.namespace = namespace
-        namespace[tracer_name] = Tracer(traced.sites)
+        traced.prepare(namespace, tracer_name)
         exec(code, namespace)
 
 
