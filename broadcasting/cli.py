@@ -15,12 +15,16 @@ import json
 import re
 import sys
 
-from .cli_help import COMMANDS, EPILOG
+from .cli_help import COMMANDS, EPILOG, summary
 from .cli_help import EXPLAIN as HELP
 from .errors import USER_ERRORS, UsageError
 from .plan import OPS
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``broadcasting`` parser. With ``only``, just that sub-command is registered in full
+    (its module imported); the others get their name and summary, enough for
+    ``broadcasting --help`` — so ``broadcasting explain`` does not import the corpus's numpy,
+    nor ``broadcasting audit`` the docs."""
     import argparse  # here, not at import: the docs' Playground imports this module in the browser
     parser = argparse.ArgumentParser(
         prog="broadcasting", description="Make array broadcasting explicit.",
@@ -29,12 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"broadcasting {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        importlib.import_module(command.module).register(sub)
+        if only is None or command.name == only:
+            importlib.import_module(command.module).register(sub)
+        else:
+            sub.add_parser(command.name, help=command.summary)
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = argv[0] if argv and argv[0] in {c.name for c in COMMANDS} else ""
+    parser = build_parser(chosen)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
@@ -108,7 +117,7 @@ def _shape(body: str, text: str) -> tuple[int, ...]:
 
 def register(sub) -> None:
     import argparse
-    p = sub.add_parser("explain", help="explain one broadcast in every notation",
+    p = sub.add_parser("explain", help=summary("explain"),
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expression", nargs="+", help='e.g. "a(3) * B(2,3)" (quote it for the shell)')
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")

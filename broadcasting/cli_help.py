@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Command", "COMMANDS", "EPILOG", "EXPLAIN", "CORPUS", "AUDIT", "DOCS", "REWRITE", "DERIVE"]
+__all__ = ["Command", "COMMANDS", "summary", "EPILOG", "EXPLAIN", "CORPUS", "AUDIT", "DOCS", "REWRITE", "DERIVE"]
 
 EPILOG = """examples:
   broadcasting explain "a(3) * B(2,3)"
@@ -188,19 +188,32 @@ when the largest relative difference exceeds --tolerance. Exit codes: 0 ok, 1 a 
 
 @dataclass(frozen=True)
 class Command:
-    """One sub-command: its name, the module that registers it (``register(subparsers)``) and
-    its ``--help`` description."""
+    """One sub-command: its name, the module that registers it (``register(subparsers)``),
+    its one-line summary (in ``broadcasting --help``) and its ``--help`` description."""
 
     name: str
     module: str
     description: str
+    summary: str
 
 
 COMMANDS = (
-    Command("explain", "broadcasting.cli", EXPLAIN),
-    Command("corpus", "broadcasting.corpus.cli", CORPUS),
-    Command("audit", "broadcasting.audit.cli", AUDIT),
-    Command("docs", "broadcasting.docs.cli", DOCS),
-    Command("rewrite", "broadcasting.rewrite.cli", REWRITE),
-    Command("derive", "broadcasting.derive.cli", DERIVE),
+    Command("explain", "broadcasting.cli", EXPLAIN, "explain one broadcast in every notation"),
+    Command("corpus", "broadcasting.corpus.cli", CORPUS, "generate or run the equivalence corpus"),
+    Command("audit", "broadcasting.audit.cli", AUDIT,
+            "find silent broadcasting bugs by running a program"),
+    Command("docs", "broadcasting.docs.cli", DOCS, "generate the documentation pages"),
+    Command("rewrite", "broadcasting.rewrite.cli", REWRITE,
+            "rewrite implicit broadcasting products as einsums (runs the program)"),
+    Command("derive", "broadcasting.derive.cli", DERIVE,
+            "write the backward pass of a forward function"),
 )
+
+
+def summary(name: str) -> str:
+    """The one-line summary of the sub-command ``name``.
+
+    >>> summary("audit")
+    'find silent broadcasting bugs by running a program'
+    """
+    return next(c.summary for c in COMMANDS if c.name == name)

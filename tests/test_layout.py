@@ -171,3 +171,17 @@ def test_import_broadcasting_loads_the_core_only():
     import broadcasting as bc
     assert bc.strict.__module__ == "broadcasting.audit.strict"
     assert bc.audit_source.__module__ == "broadcasting.audit.judge"
+
+
+def test_the_runners_child_imports_the_recorders_not_the_judge():
+    """The audit's child process selects its call recorders from ``audit.recorders``: importing
+    it (and the ``audit`` package) loads neither the judge nor the report (start-up time)."""
+    code = ("import sys, broadcasting.audit.recorders, broadcasting.runner.child\n"
+            "print(sorted(m for m in ('broadcasting.audit.judge', 'broadcasting.audit.report', "
+            "'numpy', 'torch') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], check=True, cwd=PKG.parent,
+                         capture_output=True, text=True)
+    assert run.stdout.strip() == "[]"
+    from broadcasting import audit
+    assert audit.AuditReport.__module__ == "broadcasting.audit.report"
+    assert "audit_source" in dir(audit)

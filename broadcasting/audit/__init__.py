@@ -12,10 +12,26 @@
 - ``strict``: the guard against implicit broadcasting between torch tensors (``bc.strict``,
   levels ``outer``, ``rank``, ``all``);
 - ``pytest_plugin``: ``pytest --broadcasting=audit|strict-outer``;
-- ``cli``: the ``broadcasting audit`` sub-command.
+- ``cli``: the ``broadcasting audit`` sub-command;
+- ``recorders``: which call recorders a program gets, and the callee filter.
+
+Importing the package imports none of them: its public names load on first use, so the
+runner's child process (which needs the recorders only) does not pay for the judge.
 """
-from .judge import audit_program, audit_sites, audit_source
-from .report import INFO, WARNING, AuditFinding, AuditReport, ProgramError
+import importlib
 
 __all__ = ["AuditFinding", "AuditReport", "ProgramError", "audit_source", "audit_program",
            "audit_sites", "WARNING", "INFO"]
+
+_HOME = dict.fromkeys(("audit_program", "audit_sites", "audit_source"), "judge")
+_HOME.update(dict.fromkeys(("INFO", "WARNING", "AuditFinding", "AuditReport", "ProgramError"), "report"))
+
+
+def __getattr__(name):
+    if name in _HOME:
+        return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from ..cli_help import AUDIT as HELP
+from ..cli_help import summary
 from ..errors import UsageError
 from ..runner.options import add_program_arguments, finish
 
 
 def register(sub) -> None:
-    p = sub.add_parser("audit", help="find silent broadcasting bugs by running a program",
+    p = sub.add_parser("audit", help=summary("audit"),
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_program_arguments(p, _options)
     p.set_defaults(run=run)

@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..cli_help import CORPUS as HELP
+from ..cli_help import summary
 
 RUN_HELP = """Re-verify every case of a corpus against numpy, torch, np.einsum, torch.einsum,
 einops.einsum, bc.einsum, an index oracle with no broadcasting, and what the library derives
@@ -35,7 +36,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("corpus", help="generate or run the equivalence corpus", description=HELP,
+    p = sub.add_parser("corpus", help=summary("corpus"), description=HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(run=lambda args: (p.print_help(), 2)[1])
     actions = p.add_subparsers(dest="action", metavar="ACTION")

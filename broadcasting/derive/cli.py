@@ -10,13 +10,14 @@ import re
 from pathlib import Path
 
 from ..cli_help import DERIVE as HELP
+from ..cli_help import summary
 from ..errors import DeriveError, UsageError
 
 TOLERANCE = 1e-10
 
 
 def register(sub) -> None:
-    p = sub.add_parser("derive", help="write the backward pass of a forward function",
+    p = sub.add_parser("derive", help=summary("derive"),
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", help="the Python file that defines the function")
     p.add_argument("function", help="the forward function's name")

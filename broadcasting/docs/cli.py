@@ -4,10 +4,11 @@ from __future__ import annotations
 import argparse
 
 from ..cli_help import DOCS as HELP
+from ..cli_help import summary
 
 
 def register(sub) -> None:
-    p = sub.add_parser("docs", help="generate the documentation pages",
+    p = sub.add_parser("docs", help=summary("docs"),
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     dsub = p.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
     b = dsub.add_parser("build", help="write docs/ (Markdown + SVG)", description=HELP,

@@ -18,11 +18,11 @@ from ..output import resolve_output, write_output
 from ..runner.options import add_program_arguments, finish
 
 from ..cli_help import REWRITE as HELP
+from ..cli_help import summary
 
 
 def register(sub) -> None:
-    p = sub.add_parser("rewrite", help="rewrite implicit broadcasting products as einsums "
-                                       "(runs the program)",
+    p = sub.add_parser("rewrite", help=summary("rewrite"),
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_program_arguments(p, _options)
     p.set_defaults(run=run)
