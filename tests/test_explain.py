@@ -454,3 +454,21 @@ def test_outer_product_search_equals_brute_force(data):
     else:
         p, q = (o for o in e.operands if o.name in want)
         assert outer and outer[0].message.startswith(f"{p.name}{format_shape(p.shape)} * {q.name}")
+
+
+def test_repeat_explain_of_shapes_is_the_same_object_and_still_refuses_non_int_sizes():
+    """A repeat ``bc.explain`` of shapes given as tuples of ints is a dictionary hit (issue
+    19: cached explain within 1.2x of np.broadcast_shapes); sizes equal to those ints but of
+    another type (``3.0 == 3``, ``True == 1``) are still refused, arrays still explained."""
+    first = bc.explain((3,), (2, 3))
+    assert bc.explain((3,), (2, 3)) is first
+    named = bc.explain((1,), (2, 3), names=["x", "W"])  # a list of names: not a key, no error
+    assert bc.explain((1,), (2, 3), names=["x", "W"]).einsum == named.einsum
+    for bad in [((3.0,), (2, 3)), ((3,), (2.0, 3))]:
+        with pytest.raises(bc.BroadcastError, match="not a"):
+            bc.explain(*bad)
+    bc.explain((1,), (2, 1))
+    with pytest.raises(bc.BroadcastError):
+        bc.explain((True,), (2, 1))
+    arrays = bc.explain(np.ones(3), np.ones((2, 3)))
+    assert str(arrays) == str(first)
