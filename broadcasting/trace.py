@@ -121,15 +121,17 @@ def _describe(x, _cache={}) -> Operand:
     return Operand(kind, t.__name__)
 
 
-def _raw_key(x, _cache={}):
+#: type -> whether its values are arrays (numpy or torch), learnt as types are met
+_KINDS: dict = {}
+
+
+def _raw_key(x):
     """A cheap hashable stand-in for ``_describe(x)`` (no dtype-to-string conversion)."""
     t = type(x)
-    kind = _cache.get(t)
-    if kind is None:
-        kind = _cache[t] = _kind_of(t)
-    if kind == "numpy" or kind == "torch":
-        return t, x.shape, x.dtype
-    return t
+    array = _KINDS.get(t)
+    if array is None:
+        array = _KINDS[t] = _kind_of(t) in ("numpy", "torch")
+    return (t, x.shape, x.dtype) if array else t
 
 
 def _kind_of(t) -> str:
@@ -152,15 +154,28 @@ class Tracer:
         self._funcs = [IFUNCS[s.op] if s.augmented else FUNCS[s.op] for s in sites]
         self._executions: dict = {}  # raw operand keys -> the one Execution recorded for them
 
-    def __call__(self, site: int, left, right):
+    def record(self, site: int, left, right):
+        """Perform the operation of ``site`` on ``left`` and ``right``, record their kinds,
+        shapes and dtypes, and return the result. The instrumented code calls this bound
+        method (a namespace holds ``tracer.record``: calling an instance costs 5x more)."""
         result = self._funcs[site](left, right)
-        raw = (_raw_key(left), _raw_key(right))
+        # the raw key of each operand (as ``_raw_key``, inlined: this runs for every operator)
+        kinds = _KINDS
+        tl, tr = type(left), type(right)
+        kl, kr = kinds.get(tl), kinds.get(tr)
+        if kl is None or kr is None:
+            raw = (_raw_key(left), _raw_key(right))
+        else:
+            raw = ((tl, left.shape, left.dtype) if kl else tl,
+                   (tr, right.shape, right.dtype) if kr else tr)
         key = self._executions.get(raw)
         if key is None:
             key = self._executions[raw] = Execution(_describe(left), _describe(right))
         counts = self.sites[site].counts
         counts[key] = counts.get(key, 0) + 1
         return result
+
+    __call__ = record
 
     def __repr__(self) -> str:
         return f"<Tracer of {len(self.sites)} sites>"
@@ -280,7 +295,7 @@ def instrument(source: str, filename: str = "<traced>", tracer_name: str = TRACE
                callee_name: str | None = None):
     """Compile ``source`` with every operator site routed through the tracer.
 
-    Returns ``(code, sites)``; run the code with ``namespace[tracer_name] = Tracer(sites)``
+    Returns ``(code, sites)``; run the code with ``namespace[tracer_name] = Tracer(sites).record``
     (:func:`run_traced`). Code that shares a namespace with other traced code (notebook
     cells, ``%%explicit`` cells) needs a ``tracer_name`` of its own: a function defined in
     one cell looks its tracer up when it is called, from whichever cell.
@@ -334,7 +349,7 @@ def run_traced(code, sites: list[Site], namespace: dict, tracer_name: str = TRAC
     (6, True)
     """
     namespace.setdefault("__name__", "__main__")
-    namespace[tracer_name] = Tracer(sites)
+    namespace[tracer_name] = Tracer(sites).record
     exec(code, namespace)
     return namespace
 

@@ -52,7 +52,7 @@ class TracedFile:
     def prepare(self, namespace: dict, tracer_name: str = TRACER_NAME) -> None:
         """Put the tracer (and the callee filter) where the compiled code looks them up."""
         self.namespace = namespace
-        namespace[tracer_name] = Tracer(self.sites)
+        namespace[tracer_name] = Tracer(self.sites).record
         if self.callee is not None:
             namespace[CALLEE_NAME] = self.callee
 
