@@ -53,3 +53,24 @@ def test_tampered_claims_fail(cases, key, value, message):
     case[key] = value
     msgs = programs.check(case, Backends())
     assert msgs and any(message in m for m in msgs), msgs
+
+
+def test_parallel_lanes_split_the_routes_by_the_cases_library(cases, monkeypatch):
+    """In ``corpus run -j 2`` the numpy lane runs a numpy case's routes (against the Jacobian
+    route) and the torch lane checks only autograd against the Jacobian route for it; a torch
+    case's routes all run in the torch lane. Each lane still finds a tampered claim."""
+    numpy_lane = Backends(("numpy", "einops", "bc"), torch_elsewhere=True)
+    torch_lane = Backends(("torch",), derive=False, numpy_elsewhere=True)
+    ran = []
+    real = programs.four_ways
+    monkeypatch.setattr(programs, "four_ways",
+                        lambda net, sample, routes: ran.append(routes) or real(net, sample, routes))
+    in_numpy = next(c for c in cases if c["library"] == "numpy" and c["network"]["batch"])
+    in_torch = next(c for c in cases if c["library"] == "torch" and c["network"]["batch"])
+    for case in (in_numpy, in_torch):
+        assert programs.check(case, numpy_lane) == [] and programs.check(case, torch_lane) == []
+    assert ran == [("broadcast", "rewritten", "jacobians"), ("jacobians", "autograd"),
+                   ("broadcast", "rewritten", "jacobians", "autograd")]
+    bad = dict(copy.deepcopy(in_numpy), grad_shapes={"W": [9, 9], "wout": [9]})
+    for lane in (numpy_lane, torch_lane):
+        assert any("shape" in m for m in programs.check(bad, lane))

@@ -63,6 +63,9 @@ class Backends:
     #: whether another lane of this run checks the torch side (work that needs torch anyway,
     #: like the ``programs`` routes, is then left to that lane)
     torch_elsewhere: bool = False
+    #: whether another lane of this run checks the numpy side (a lane that checks only torch
+    #: then leaves the numpy routes of the ``programs`` cases in numpy to that lane)
+    numpy_elsewhere: bool = False
 
     def __post_init__(self):
         bad = [n for n in self.names if n not in ALL_BACKENDS]

@@ -146,7 +146,8 @@ def plan_lanes(backends: Backends, jobs: int) -> list[Lane]:
     else:
         groups = [(names, jobs)]
     return [Lane(i, n, Backends(group, backends.device, derive=group != torch_side,
-                                torch_elsewhere=bool(torch_side) and group != torch_side))
+                                torch_elsewhere=bool(torch_side) and group != torch_side,
+                                numpy_elsewhere=bool(rest) and group == torch_side))
             for group, n in groups for i in range(n)]
 
 
