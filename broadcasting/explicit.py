@@ -51,12 +51,10 @@ def einsum(equation: str, *operands):
     ...
     broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
-    if len(operands) == 2:  # the common case, looked up without building loops
+    if len(operands) == 2:  # the common case: one lookup (types and shapes checked before)
         a, b = operands
-        if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:
-            _refuse_matrix_types(operands)
         try:
-            plan = _PLANS[equation, a.shape, b.shape]
+            plan = _PAIR_PLANS[equation, type(a), type(b), a.shape, b.shape]
         except (AttributeError, KeyError, TypeError):  # Python numbers, a new key, odd shapes
             return _einsum(equation, operands)
         if plan.direct:  # already lined up: the native product is the einsum
@@ -77,6 +75,8 @@ def _einsum(equation: str, operands):
         plan = _PLANS[key]
     except (AttributeError, KeyError, TypeError):  # Python numbers, a new key, odd shapes
         key, plan = _checked_plan(equation, operands)
+    if key is not None and len(operands) == 2:  # checked types and shapes: einsum's fast path
+        _remember(_PAIR_PLANS, (equation, type(operands[0]), type(operands[1])) + key[1:], plan)
     if plan.direct and operands:
         result = operands[0]
         try:
@@ -112,6 +112,10 @@ _PRODUCTS: dict = {}  # shapes of a product -> its broadcast shape, checked
 _BACKENDS: dict = {}  # operand types -> backend (backend_for depends on the types alone)
 _DTYPES: dict = {}  # (equation, *shapes, *types, *dtypes) of arrays -> the product's dtype
 _ELEMENTWISE_TYPES: set = set()  # operand types seen not to be numpy.matrix (whose * is @)
+#: two operands, the fast paths' one lookup: (types, shapes) of a checked product -> True;
+#: (equation, types, shapes) of a checked einsum -> its plan (types: no numpy.matrix)
+_PAIRS: dict = {}
+_PAIR_PLANS: dict = {}
 
 
 def _refuse_matrix_types(operands) -> None:
@@ -136,7 +140,7 @@ def clear_caches() -> None:
     >>> clear_caches(); einsum("i,i->i", np.ones(2), np.ones(2))
     array([1., 1.])
     """
-    for cache in (_PLANS, _PRODUCTS, _BACKENDS, _DTYPES, _ELEMENTWISE_TYPES):
+    for cache in (_PLANS, _PRODUCTS, _BACKENDS, _DTYPES, _ELEMENTWISE_TYPES, _PAIRS, _PAIR_PLANS):
         cache.clear()
 
 
@@ -249,14 +253,17 @@ def multiply(*operands):
         raise BroadcastError("multiply needs at least one operand")
     if len(operands) == 2:  # the common case, without loops
         a, b = operands
+        try:  # a repeat call: these types and shapes were checked before
+            key = (type(a), type(b), a.shape, b.shape)
+            if key in _PAIRS:
+                return a * b
+        except (AttributeError, TypeError):  # Python numbers, odd shapes
+            key = None
         if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:
             _refuse_matrix_types(operands)
-        try:  # a repeat call: these shapes were checked before
-            known = (a.shape, b.shape) in _PRODUCTS
-        except (AttributeError, TypeError):  # Python numbers, odd shapes
-            known = False
-        if not known:
-            _check_product(operands)
+        _check_product(operands)
+        if key is not None:
+            _remember(_PAIRS, key, True)
         return a * b
     _refuse_matrix_types(operands)
     try:
@@ -293,6 +300,10 @@ def keep_product_dtype(originals, operands) -> tuple:
     ``int64[] * uint8[2]`` is uint8. An operand indexed down to 0-d would change the product's
     dtype (and values: uint8 wraps), so every array is brought to the product's dtype, as ``*``
     itself does before multiplying. numpy's 0-d arrays promote like any array: nothing changes.
+    A limit: in a torch chain of three or more where such an operand raises the running
+    product's dtype within its kind (``float16[1,1] * float32[1] * float32[2]``), the product
+    has the chain's dtype but an earlier step is computed in the lower one (values close, not
+    bit for bit).
 
     >>> import torch
     >>> a, b = torch.tensor([-2]), torch.tensor([3, 3], dtype=torch.uint8)
