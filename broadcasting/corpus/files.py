@@ -134,7 +134,7 @@ def read_cases(path, expected_kind: str | None = None) -> list[dict]:
                 raise CorpusError(f"{path}:{lineno}: malformed line ({layout}); each line is one "
                                   f"case, a JSON object, ending in a plain newline")
             try:
-                case = json.loads(raw, parse_constant=_no_constant)
+                case = _DECODER.decode(raw.decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as err:
                 raise CorpusError(f"{path}:{lineno}: malformed line ({err}); each line is one "
                                   f"case, a JSON object") from None
@@ -163,9 +163,13 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+#: one decoder for every line (``json.loads`` with an option builds one per call)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def _is_shape(s) -> bool:
-    return isinstance(s, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                                       for n in s)
+    # JSON gives exactly list and int (a bool is true/false: type(True) is not int)
+    return type(s) is list and all(type(n) is int and n >= 0 for n in s)
 
 
 def _problem(case, kind: str | None) -> str | None:
