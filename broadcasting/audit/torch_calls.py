@@ -41,10 +41,10 @@ class TorchCalls:
     Python dispatch: ~1.4x on a small training loop). With ``call_sites=True`` nothing is
     hooked globally: the program is instrumented with :attr:`callee` as its callee filter
     (``instrument(callee_name=…)``), which looks at what each of the program's own calls
-    calls and records only the checked ones — a loss module's call runs under the function
-    mode, as its loss function is called inside torch. Calls torch makes for itself cost
-    nothing then; a checked function that the program hands to other code to call
-    (``map(torch.sub, …)``, ``functools.partial``) is not seen.
+    calls and records only the checked ones — a loss module as the loss function its forward
+    calls (one whose forward the program overrides runs under the function mode for that
+    call). Calls torch makes for itself cost nothing then; a checked function that the program
+    hands to other code to call (``map(torch.sub, …)``, ``functools.partial``) is not seen.
     """
 
     filename: str
