@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import time
 
-from broadcasting.audit import audit_source
-
 NUMPY_MLP = """
 import numpy as np
 rng = np.random.default_rng(0)
@@ -78,6 +76,8 @@ def measure(source: str, repeat: int) -> tuple[float, float, int]:
         exec(native_code, {"__name__": "__main__"})
 
     found = []
+
+    from broadcasting.audit import audit_source  # here: bench_runner imports the programs only
 
     def audited():  # what `broadcasting audit` does: trace, record torch calls, judge
         found[:] = audit_source(source, {"__name__": "__main__"}, "<audited>")

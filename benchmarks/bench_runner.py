@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_audit import NUMPY_MLP, TORCH_LOOP  # the same programs, run here as a user runs them
+
 ROOT = Path(__file__).resolve().parent.parent
 
 TIMER = """
@@ -32,62 +34,16 @@ def _report(start):
         f.write(repr(time.process_time() - start))
 """
 
-NUMPY_MLP = TIMER + """
-import numpy as np
-rng = np.random.default_rng(0)
-N, D, H, C = 256, 64, 128, 10
-X = rng.normal(size=(N, D)); labels = rng.integers(0, C, size=N); Y = np.eye(C)[labels]
-W1, b1 = rng.normal(size=(D, H)) * 0.1, np.zeros(H)
-W2, b2 = rng.normal(size=(H, C)) * 0.1, np.zeros(C)
-for step in range({steps}):
-    if step == 50:
-        start = time.process_time()
-    h = X @ W1 + b1
-    a = np.maximum(h, 0)
-    logits = a @ W2 + b2
-    logits = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=1, keepdims=True)
-    loss = -np.log((p * Y).sum(axis=1) + 1e-12).mean()
-    d = (p - Y) / N
-    dW2, db2 = a.T @ d, d.sum(axis=0)
-    dh = (d @ W2.T) * (h > 0)
-    dW1, db1 = X.T @ dh, dh.sum(axis=0)
-    W1 -= 0.1 * dW1; b1 -= 0.1 * db1; W2 -= 0.1 * dW2; b2 -= 0.1 * db2
-_report(start)
-"""
-
-TORCH_LOOP = TIMER + """
-import torch
-torch.manual_seed(0)
-torch.set_num_threads(1)
-x = torch.randn(256, 32); y = x @ torch.randn(32) + 0.5
-model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
-opt = torch.optim.SGD(model.parameters(), lr=0.01)
-for step in range({steps}):
-    if step == 50:
-        start = time.process_time()
-    opt.zero_grad()
-    pred = model(x)[:, 0]
-    loss = ((pred - y) ** 2).mean() + 1e-4 * sum((w ** 2).sum() for w in model.parameters())
-    loss.backward()
-    opt.step()
-_report(start)
-"""
-
 #: a loop whose program names checked torch calls (a loss module, ``torch.where``, ``clamp``…):
 #: the audit's torch call recorder is on, and sees only the program's own calls
-TORCH_CHECKED = TIMER + """
+TORCH_CHECKED = """
 import torch
 torch.manual_seed(0)
-torch.set_num_threads(1)
-x = torch.randn(256, 32); y = x @ torch.randn(32) + 0.5
+x = torch.randn({n}, 32); y = x @ torch.randn(32) + 0.5
 model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
 opt = torch.optim.Adam(model.parameters(), lr=0.01)
 loss_fn = torch.nn.MSELoss()
 for step in range({steps}):
-    if step == 50:
-        start = time.process_time()
     opt.zero_grad()
     pred = model(x)[:, 0]
     weight = torch.where(y > 0, torch.ones_like(y), 0.5 * torch.ones_like(y))
@@ -95,8 +51,16 @@ for step in range({steps}):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
-_report(start)
 """
+
+LOOP = "for step in range({steps}):\n"
+
+
+def timed(program: str, steps: int, n: int = 256) -> str:
+    """``program`` (a loop ``for step in range({steps})``) timing its loop from step 50 on."""
+    head, body = program.format(n=n, steps="{steps}").split(LOOP.format(steps="{steps}"))
+    start = "    if step == 50:\n        start = time.process_time()\n"
+    return (TIMER + head + LOOP + start + body + "_report(start)\n").format(steps=steps)
 
 
 #: one BLAS/OpenMP thread: on a shared machine, threads fighting over cores swamp the comparison
@@ -140,9 +104,9 @@ def main() -> None:
     if args.steps < 1000:
         parser.error("--steps: the claim is about long runs; give at least 1000")
     print(f"{args.steps} steps (timed from step 50), best of {args.rounds} interleaved rounds")
-    bench("numpy MLP", NUMPY_MLP.format(steps=args.steps), args.rounds)
-    bench("torch loop", TORCH_LOOP.format(steps=args.steps), args.rounds)
-    bench("torch calls", TORCH_CHECKED.format(steps=args.steps), args.rounds)
+    bench("numpy MLP", timed(NUMPY_MLP, args.steps), args.rounds)
+    bench("torch loop", timed(TORCH_LOOP, args.steps), args.rounds)
+    bench("torch calls", timed(TORCH_CHECKED, args.steps), args.rounds)
 
 
 if __name__ == "__main__":
