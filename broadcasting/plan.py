@@ -250,6 +250,13 @@ def make_plan(shapes, op: str = "*", names=None) -> BroadcastPlan:
 def _make_plan(shapes, op, names) -> BroadcastPlan:
     if op == "@":
         return _matmul_plan(shapes, names)
+    return BroadcastPlan(op, *_elementwise_layout(shapes, names))
+
+
+@lru_cache(maxsize=4096)
+def _elementwise_layout(shapes, names) -> tuple:
+    """Operands, result name, shape and labels of an elementwise broadcast: the same for every
+    elementwise operator, so ``a * b`` and ``a - b`` share them (built once per shapes)."""
     result = broadcast_named(shapes, names)
     all_names = names or default_names(shapes, len(result))
     result_name = _result_name(all_names, len(shapes), len(result))
@@ -260,7 +267,7 @@ def _make_plan(shapes, op, names) -> BroadcastPlan:
         axes = tuple(_axis(labels[offset + d], size, MATCH if size == result[offset + d] else STRETCHED)
                      for d, size in enumerate(shape))
         operands.append(OperandPlan(k, all_names[k], shape, axes, labels[:offset]))
-    return BroadcastPlan(op, tuple(operands), result_name, result, labels[:len(result)])
+    return tuple(operands), result_name, result, labels[:len(result)]
 
 
 def _matmul_plan(shapes, names) -> BroadcastPlan:
