@@ -110,13 +110,29 @@ def test_four_ways_agree_and_report():
 
 @settings(max_examples=12, deadline=None)
 @given(st.integers(1, 4), st.integers(1, 4), st.sampled_from([None, 1, 3]),
-       st.sampled_from(ACTIVATIONS), st.sampled_from(LOSSES), st.sampled_from(["numpy", "torch"]))
-def test_memoised_rewrite_equals_a_fresh_one(inputs, hidden, batch, activation, loss, library):
-    """Route 2 rewrites each structure once: the memoised explicit code must be exactly what a
-    fresh rewrite of this very network emits."""
+       st.sampled_from(ACTIVATIONS), st.sampled_from(LOSSES), st.sampled_from(["numpy", "torch"]),
+       st.sampled_from(["float32", "float64"]))
+def test_memoised_rewrite_equals_a_fresh_one(inputs, hidden, batch, activation, loss, library,
+                                             dtype):
+    """Route 2 rewrites each structure once (float32 and float64 networks share one): the
+    memoised explicit code must be exactly what a fresh rewrite of this very network emits."""
     from broadcasting.examples.backprop import (batched_broadcast_terms, explicit_version,
                                                 notebook_gradients)
     net = Network(inputs=inputs, hidden=hidden, batch=batch, activation=activation, loss=loss)
-    args = (*net.sample(seed=inputs * 7 + hidden, library=library).arrays, activation, loss)
+    seed = inputs * 7 + hidden
+    args = (*net.sample(seed=seed, library=library, dtype=dtype).arrays, activation, loss)
     fn = notebook_gradients if batch is None else batched_broadcast_terms
     assert explicit_version(fn, args).source == rewrite_function(fn, *args).source
+
+
+def test_one_rewrite_serves_float32_and_float64_networks_of_one_shape():
+    from broadcasting.examples.backprop import batched_broadcast_terms, explicit_version
+    net = Network(inputs=3, hidden=1, batch=4, activation="sigmoid", loss="bce")
+    args = {dtype: (*net.sample(seed=1, library="torch", dtype=dtype).arrays, "sigmoid", "bce")
+            for dtype in ("float64", "float32")}
+    first = explicit_version(batched_broadcast_terms, args["float64"])
+    assert explicit_version(batched_broadcast_terms, args["float32"]) is first
+    assert first.source == rewrite_function(batched_broadcast_terms, *args["float32"]).source
+    got = first(*args["float32"])[0]
+    want = batched_broadcast_terms(*args["float32"])[0]
+    assert got.dtype == want.dtype and bool((got == want).all())

@@ -246,12 +246,14 @@ def rewritten_gradients(x, t, W, wout, activation="relu", loss="squared"):
 _EXPLICIT: dict = {}
 
 
-def _operand_structure(operand) -> tuple:
+def _operand_structure(operand, dtype: bool = True) -> tuple:
     """What the rewrite of a product depends on: library, dtype, rank and which sizes are 1
-    (stretched axes are indexed away); not the other sizes."""
+    (stretched axes are indexed away); not the other sizes. ``dtype=False`` leaves the dtype
+    out (see :func:`_site_structures`)."""
     if not operand.is_array:
         return (operand.kind,)
-    return operand.kind, operand.dtype, tuple(size == 1 for size in operand.shape)
+    ones = tuple(size == 1 for size in operand.shape)
+    return (operand.kind, operand.dtype, ones) if dtype else (operand.kind, ones)
 
 
 @lru_cache(maxsize=None)
@@ -269,7 +271,12 @@ def _site_structures(fn, args) -> tuple:
     sites = [replace(site, counts={}) for site in template]
     namespace = run_traced(code, sites, globals_of(fn))
     namespace[fn.__name__](*args)
-    return tuple(tuple((_operand_structure(e.left), _operand_structure(e.right))
+    executions = [e for site in sites for e in site.executions]
+    dtypes = {o.dtype for e in executions for o in (e.left, e.right) if o.is_array}
+    # one dtype throughout: the rewriter casts only an operand whose dtype differs from its
+    # product's, so float32 and float64 networks of one shape get the same emitted code
+    keep = len(dtypes) > 1
+    return tuple(tuple((_operand_structure(e.left, keep), _operand_structure(e.right, keep))
                        for e in site.executions) for site in sites)
 
 
