@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from broadcasting import corpus
 from broadcasting.errors import CorpusError, UsageError
@@ -79,3 +82,27 @@ def test_arrays_are_rebuilt_from_the_seed():
 def test_load_refuses_a_directory_without_manifest(tmp_path):
     with pytest.raises(CorpusError, match="MANIFEST.json"):
         corpus.load(tmp_path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3),
+       operands=st.integers(2, 3), seed=st.integers(0, 2**31 - 1))
+def test_gradients_autograd_equals_backward_with_the_gradient_bit_for_bit(shapes, operands, seed):
+    # issue 19: the gradients kind takes autograd's gradients from (out * grad).sum().backward(),
+    # which spares each torch worker torch's sympy import; they must be out.backward(grad)'s
+    import torch
+    from broadcasting.corpus.backends import Backends
+    from broadcasting.corpus.kinds.gradients import _autograd, _Grad
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s) for s in shapes.input_shapes[:operands]]
+    out_shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    grad = rng.standard_normal(out_shape)
+    g = _Grad({"op": "*", "id": "x"}, [], arrays, grad, [], ())
+    got = _autograd(g, Backends(("torch",)))
+    tensors = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = out * t
+    out.backward(torch.from_numpy(grad))
+    for a, b in zip(got, tensors):
+        assert a.dtype == b.grad.dtype and torch.equal(a, b.grad)
