@@ -139,7 +139,7 @@ def test_a_worker_that_dies_is_exit_2_not_a_hang(capsys, monkeypatch):
     import os
     import signal
     from broadcasting.corpus import run as corpus_run
-    monkeypatch.setattr(corpus_run, "_check_lane", lambda lane, report=None: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(corpus_run, "check_cases", lambda batch, backends: os.kill(os.getpid(), signal.SIGKILL))
     assert main(["corpus", "run", "-j", "2", "--backend", "numpy"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "killed by signal 9" in err
@@ -158,3 +158,74 @@ def test_an_unreadable_corpus_file_is_one_line_exit_2(capsys, monkeypatch):
     assert main(["corpus", "run", "--backend", "numpy", "-j", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot read it (Permission denied)" in err
+
+
+# -- the parallel run: numpy workers, a torch worker that imports torch, its helpers ----------
+
+def test_a_parallel_run_never_imports_torch_in_the_parent():
+    # issue 19: the torch workers import it (the first) or inherit it (its helpers); the parent
+    # would pay torch's teardown at exit
+    import subprocess
+    import sys
+    code = ("import sys; from broadcasting.corpus.run import run_corpus; "
+            f"r = run_corpus({str(CORPUS)!r}, kinds=['matmul', 'gradients'], jobs=2); "
+            "print(r.failed, r.cases, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "2166", "False"]
+
+
+def test_the_torch_side_of_a_parallel_run_finds_what_torch_gets_wrong(monkeypatch, tmp_path):
+    # the torch side compares with numpy's result (the numpy side holds that to the oracle): a
+    # torch that gives 2x + 1 for every float x fails every case with values, there and only there
+    from broadcasting.corpus.backends import Backends
+    real = Backends.tensor
+
+    def off_by_one(self, x, requires_grad=False):
+        t = real(self, x, requires_grad)
+        return t * 2 + 1 if t.dtype.is_floating_point and not requires_grad else t
+    monkeypatch.setattr(Backends, "tensor", off_by_one)  # forked workers inherit it
+    cases = sample(500)["elementwise"]
+    d = write_corpus(tmp_path / "c", {"elementwise": cases})
+    report = run_corpus(d, jobs=2)  # 500 cases: two workers at least (one per 200)
+    assert [f.id for f in report.failures] == [c["id"] for c in cases if 0 not in c["result_shape"]]
+    for f in report.failures:
+        assert all(p.startswith(("torch ", "torch.einsum")) for p in f.problems), f
+        assert any(p.startswith("torch ") and "values differ" in p for p in f.problems), f
+
+
+def test_a_torch_worker_checks_whole_batches_nobody_started(monkeypatch, tmp_path):
+    # numpy workers that take nothing: the torch worker (and the helper each one's exit asks
+    # for) must check every batch whole, derivations and forms included
+    from broadcasting.corpus import run as corpus_run
+    monkeypatch.setattr(corpus_run, "_numpy_worker", lambda board, batches, sides, queue:
+                        corpus_run._worker(lambda report: [], queue, "numpy"))
+    cases = copy.deepcopy(sample(250))
+    victim = _first(cases["elementwise"], TAMPERS["einsum output labels swapped"][1])
+    cases["elementwise"] = [_swap_output(c) if c is victim else c for c in cases["elementwise"]]
+    d = write_corpus(tmp_path / "c", cases)
+    report = run_corpus(d, jobs=3)
+    assert [f.id for f in report.failures] == [victim["id"]]
+    problems = report.failures[0].problems
+    assert any("the library derives" in p for p in problems)  # the numpy side's derivation
+    assert any(p.startswith("torch.einsum") for p in problems)  # and the torch side
+
+
+def test_a_torch_only_run_forks_helpers_and_passes():
+    from broadcasting.corpus.backends import Backends
+    report = run_corpus(CORPUS, kinds=["matmul", "promotion"], backends=Backends(("torch",)), jobs=2)
+    assert report.failures == () and report.cases == 1760
+
+
+def test_the_board_hands_out_each_side_of_each_batch_once():
+    import multiprocessing
+    from broadcasting.corpus.run import Board
+    board = Board(multiprocessing.get_context("fork"), 4)
+    assert board.take_numpy() == 0 and board.take_numpy() == 1
+    assert board.take_torch() == (0, False) and board.take_torch() == (1, False)
+    assert board.take_torch() == (3, True)  # nobody started it: whole, from the end
+    assert board.take_numpy() == 2 and board.take_numpy() is None
+    assert board.take_torch() == (2, False) and board.take_torch() is None
+    assert not board.helper_wanted()
+    board.ask_helper()
+    assert not board.helper_wanted()  # asked for, but no torch side is left
+    assert "4 numpy and 4 torch sides of 4 taken" in repr(board)

@@ -1,12 +1,18 @@
 """``broadcasting corpus run``: re-verify every case and report.
 
-With ``jobs > 1`` the work is split into forked *lanes*: some check the torch side of every case
-(they import torch themselves, single-threaded), the others the numpy side (numpy, einops, bc);
-the library's derivation and the index oracle are checked in both. The torch import of one lane
-thus overlaps the numpy work of the others. A check that raises is a failed case, not a crash.
+With ``jobs > 1`` the cases are cut into batches (runs of one kind) and checked by forked
+workers that take one batch at a time from a shared :class:`Board`, so that every core stays
+busy until the end. A batch has a numpy side (numpy, einops, bc, the index oracle and the
+library's derivations) and a torch side. *Numpy workers* never import torch; meanwhile the first
+*torch worker* imports it, then takes the torch side of the batches the numpy workers started
+(comparing with numpy's result, which the numpy side holds to the oracle) or, when none is
+waiting, a whole batch nobody started. Each numpy worker that runs out of batches has the torch
+worker fork a helper (torch already imported) while torch sides are left. The parent never
+imports torch. A check that raises is a failed case, not a crash.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -22,10 +28,10 @@ from .kinds import kind_module
 
 __all__ = ["Failure", "Report", "run_corpus", "check_case", "check_batch", "resolve_backends", "default_jobs"]
 
-#: cases checked together (a kind's ``check_many`` runs stage by stage over a batch)
-BATCH = 250
-_CASES: list = []  # the cases being checked, shared with forked lanes
-_POSITIONS: list = []  # each case's line (from 0) in its file, shared with forked lanes
+#: cases per batch for a kind that does not set its own ``BATCH`` (about 50 ms of work)
+BATCH = 120
+_CASES: list = []  # the cases being checked, shared with forked workers
+_POSITIONS: list = []  # each case's line (from 0) in its file, shared with forked workers
 _SEED: list = [0]  # the corpus seed (from the manifest)
 
 
@@ -73,21 +79,6 @@ def check_case(case: dict, backends: Backends) -> list[str]:
         return [f"check raised {type(err).__name__}: {err}"]
 
 
-@dataclass(frozen=True)
-class Lane:
-    """Every ``stride``-th case from ``start``, checked against ``backends``."""
-
-    start: int
-    stride: int
-    backends: Backends
-
-    def cases(self):
-        return _CASES[self.start::self.stride]
-
-    def positions(self):
-        return _POSITIONS[self.start::self.stride]
-
-
 def check_batch(cases: list[dict], backends: Backends) -> list[list[str]]:
     """The failed claims of each case of one kind, through the kind's ``check_many`` when it has
     one (a batch that raises is re-checked case by case)."""
@@ -100,85 +91,216 @@ def check_batch(cases: list[dict], backends: Backends) -> list[list[str]]:
     return [check_case(c, backends) for c in cases]
 
 
-def _batches(cases: list[dict]):
-    """Runs of consecutive cases of one kind, at most ``BATCH`` long."""
-    start = 0
+@dataclass(frozen=True)
+class Batch:
+    """``_CASES[start:stop]``: consecutive cases of one kind."""
+
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+def plan_batches(cases: list[dict]) -> list[Batch]:
+    """Runs of consecutive cases of one kind, at most the kind's ``BATCH`` long (default
+    :data:`BATCH`), the kinds with the smallest batches (the costliest cases) first: the last
+    batches of a run decide when it ends, so they had better be short.
+
+    >>> cases = [{"kind": "programs"}] * 40 + [{"kind": "matmul"}] * 3
+    >>> [(b.start, b.stop) for b in plan_batches(cases)]
+    [(0, 16), (16, 32), (32, 40), (40, 43)]
+    """
+    runs, start = [], 0
     for i in range(1, len(cases) + 1):
-        if i == len(cases) or cases[i]["kind"] != cases[start]["kind"] or i - start >= BATCH:
-            yield cases[start:i]
+        if i == len(cases) or cases[i]["kind"] != cases[start]["kind"]:
+            size = getattr(kind_module(cases[start]["kind"]), "BATCH", BATCH)
+            runs.append((size, [Batch(a, min(a + size, i)) for a in range(start, i, size)]))
             start = i
+    runs.sort(key=lambda run: run[0])  # stable: equal sizes keep the files' order
+    return [b for _, batches in runs for b in batches]
 
 
-def _check_lane(lane: Lane, report=None) -> list[tuple[str, str, tuple[str, ...]]]:
-    if lane.backends.use("torch"):
-        import torch
-        torch.set_num_threads(1)  # tiny tensors: threads only add overhead
+def check_cases(batch: Batch, backends: Backends) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(id, kind, problems)`` of each case of ``batch`` whose claims do not all hold under
+    ``backends`` (the form of each case too, where the backends check derivations)."""
+    cases = _CASES[batch.start:batch.stop]
     out = []
-    positions = iter(lane.positions())
-    for batch in _batches(lane.cases()):
-        for case, problems in zip(batch, check_batch(batch, lane.backends)):
-            n = next(positions)
-            if lane.backends.derive:  # the form is checked once, beside the derivations
-                problems = check_form(case, n, _SEED[0]) + list(problems)
-            if problems:
-                out.append((case["id"], case["kind"], tuple(problems)))
-        if report is not None:
-            report(len(batch))
+    for n, case, problems in zip(range(batch.start, batch.stop), cases, check_batch(cases, backends)):
+        if backends.derive:  # the form is checked once, beside the derivations
+            problems = check_form(case, _POSITIONS[n], _SEED[0]) + list(problems)
+        if problems:
+            out.append((case["id"], case["kind"], tuple(problems)))
     return out
 
 
-def plan_lanes(backends: Backends, jobs: int) -> list[Lane]:
-    """``jobs`` lanes: half (rounded down, at least one) for the torch side when torch is checked.
+@dataclass(frozen=True)
+class Sides:
+    """The backends each part of a batch is checked with: ``whole`` (everything the run
+    checks), ``numpy`` (all but torch, with the derivations; None when torch is all) and
+    ``torch`` (torch alone; None when torch is not checked).
 
-    >>> [(l.start, l.stride, l.backends.names) for l in plan_lanes(Backends(), 3)]
-    [(0, 1, ('torch',)), (0, 2, ('numpy', 'einops', 'bc')), (1, 2, ('numpy', 'einops', 'bc'))]
-    >>> [l.backends.derive for l in plan_lanes(Backends(), 2)]     # derivations: numpy side
-    [False, True]
+    >>> s = Sides.of(Backends())
+    >>> s.numpy.names, s.torch.names, s.whole.names
+    (('numpy', 'einops', 'bc'), ('torch',), ('numpy', 'torch', 'einops', 'bc'))
+    >>> Sides.of(Backends(("numpy",))).torch is None
+    True
     """
-    names = backends.names
-    if jobs <= 1:
-        return [Lane(0, 1, backends)]
-    torch_side = ("torch",) if "torch" in names else ()
-    rest = tuple(n for n in names if n != "torch")
-    if torch_side and rest:
-        t = max(1, jobs // 2)
-        groups = [(torch_side, t), (rest, jobs - t)]
-    else:
-        groups = [(names, jobs)]
-    return [Lane(i, n, Backends(group, backends.device, derive=group != torch_side,
-                                torch_elsewhere=bool(torch_side) and group != torch_side,
-                                numpy_elsewhere=bool(rest) and group == torch_side))
-            for group, n in groups for i in range(n)]
+
+    whole: Backends
+    numpy: Backends | None
+    torch: Backends | None
+
+    @classmethod
+    def of(cls, backends: Backends) -> "Sides":
+        names = backends.names
+        rest = tuple(n for n in names if n != "torch")
+        if "torch" not in names or not rest:
+            return cls(backends, None if not rest else backends,
+                       backends if "torch" in names else None)
+        return cls(backends,
+                   Backends(rest, backends.device, derive=True, torch_elsewhere=True),
+                   Backends(("torch",), backends.device, derive=False, numpy_elsewhere=True))
 
 
-def _lane_process(lane: Lane, queue) -> None:
+class Board:
+    """Which side of which batch a worker has taken, shared by forked workers under one lock.
+    Numpy workers take numpy sides in order; torch workers take the torch side of a batch whose
+    numpy side is taken, else the whole of a batch nobody took (from the end). ``helpers``:
+    torch workers the parent asked for (a core came free) and the first has not forked yet."""
+
+    def __init__(self, ctx, count: int, helpers: int = 0):
+        self.lock = ctx.Lock()
+        self.numpy = ctx.RawArray("b", count)
+        self.torch = ctx.RawArray("b", count)
+        self.helpers = ctx.RawValue("i", helpers)
+
+    def __repr__(self) -> str:
+        return (f"Board({sum(self.numpy)} numpy and {sum(self.torch)} torch sides of "
+                f"{len(self.numpy)} taken)")
+
+    def take_numpy(self) -> int | None:
+        with self.lock:
+            for b, taken in enumerate(self.numpy):
+                if not taken:
+                    self.numpy[b] = 1
+                    return b
+        return None
+
+    def take_torch(self) -> tuple[int, bool] | None:
+        """``(batch, whole)``: the torch side of a started batch, else a whole batch."""
+        with self.lock:
+            for b, taken in enumerate(self.torch):
+                if not taken and self.numpy[b]:
+                    self.torch[b] = 1
+                    return b, False
+            for b in reversed(range(len(self.torch))):
+                if not self.torch[b]:
+                    self.torch[b] = self.numpy[b] = 1
+                    return b, True
+        return None
+
+    def ask_helper(self) -> None:
+        with self.lock:
+            self.helpers.value += 1
+
+    def helper_wanted(self) -> bool:
+        """Whether to fork a torch worker now: one was asked for and torch sides are left."""
+        with self.lock:
+            if self.helpers.value and not all(self.torch):
+                self.helpers.value -= 1
+                return True
+        return False
+
+
+def _numpy_worker(board: Board, batches, sides: Sides, queue) -> None:
+    def work(report):
+        found = []
+        while (b := board.take_numpy()) is not None:
+            found += check_cases(batches[b], sides.numpy)
+            report(len(batches[b]))
+        return found
+    _worker(work, queue, "numpy")
+
+
+def _torch_worker(board: Board, batches, sides: Sides, queue, first: bool = True) -> None:
+    """The first torch worker imports torch, then checks batches and forks a helper (which has
+    torch already) each time the parent asks for one; it reports after its helpers."""
+    def work(report):
+        if first:
+            _import_torch()
+        found, helpers, parent = [], [], os.getppid()
+        while os.getppid() == parent and (task := board.take_torch()) is not None:
+            b, whole = task
+            found += check_cases(batches[b], sides.whole if whole else sides.torch)
+            report(len(batches[b]) * (2 if whole and sides.numpy else 1))
+            if first and board.helper_wanted():
+                helpers.append(_start(_torch_worker, board, batches, sides, queue, first=False))
+        for h in helpers:
+            h.join()
+            if h.exitcode:
+                raise _worker_died(h.exitcode)
+        return found
+    _worker(work, queue, "torch" if first else "helper")
+
+
+def _worker(work, queue, who: str) -> None:
     try:
         np.seterr(all="ignore")
-        found = _check_lane(lane, lambda n: queue.put(("progress", n)))
-        queue.put(("done", found))
+        queue.put(("done", who, work(lambda n: queue.put(("progress", who, n)))))
     except BaseException as err:  # never leave the parent waiting
-        queue.put(("crash", f"{type(err).__name__}: {err}"))
+        queue.put(("crash", who, f"{type(err).__name__}: {err}"))
 
 
-def _run_lanes(lanes: list[Lane], progress) -> list[tuple]:
-    if len(lanes) == 1:
-        found = _check_lane(lanes[0], progress)
-        return found
+def _start(target, *args, **kwargs):
+    """A forked process running ``target(*args, **kwargs)`` (the first torch worker is not a
+    daemon: it forks the helpers)."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
+    p = ctx.Process(target=target, args=args, kwargs=kwargs,
+                    daemon=target is not _torch_worker or not kwargs.get("first", True))
+    p.start()
+    return p
+
+
+def _import_torch() -> None:
+    import torch
+    torch.set_num_threads(1)  # tiny tensors: threads only add overhead
+
+
+def _run_serial(batches, sides: Sides, progress) -> list[tuple]:
+    if sides.torch:
+        _import_torch()
+    found = []
+    for batch in batches:
+        found += check_cases(batch, sides.whole)
+        progress(len(batch) * (2 if sides.numpy and sides.torch else 1))
+    return found
+
+
+def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
+    """Numpy workers, and one torch worker that imports torch meanwhile; each numpy worker that
+    runs out of batches asks it for a helper (a fork: no second import) while torch sides are
+    left. The parent itself never imports torch."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    numpy_workers = (jobs - 1 if sides.torch else jobs) if sides.numpy else 0
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_lane_process, args=(lane, queue), daemon=True) for lane in lanes]
-    for p in procs:
-        p.start()
-    found, open_lanes = [], len(procs)
+    board = Board(ctx, len(batches), helpers=0 if numpy_workers else jobs - 1)
+    procs = [_start(_numpy_worker, board, batches, sides, queue) for _ in range(numpy_workers)]
+    if sides.torch:
+        procs.append(_start(_torch_worker, board, batches, sides, queue))
     try:
-        while open_lanes:
-            what, payload = _next_message(queue, procs)
+        found, open_workers = [], len(procs)
+        while open_workers:
+            what, who, payload = _next_message(queue, procs)
             if what == "progress":
                 progress(payload)
             elif what == "done":
                 found += payload
-                open_lanes -= 1
+                open_workers -= who != "helper"  # the first torch worker reports after its helpers
+                if who == "numpy" and sides.torch:
+                    board.ask_helper()  # its core is free
             else:
                 from ..errors import CorpusError
                 raise CorpusError(f"a corpus worker crashed: {payload}")
@@ -193,8 +315,15 @@ def _run_lanes(lanes: list[Lane], progress) -> list[tuple]:
     return found
 
 
+def _worker_died(code: int):
+    from ..errors import CorpusError
+    how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+    return CorpusError(f"a corpus worker process {how} (out of memory?); run again with -j 1, "
+                       f"or with fewer workers")
+
+
 def _next_message(queue, procs) -> tuple:
-    """The next message of a lane; ``CorpusError`` when a worker died without one (killed by
+    """The next message of a worker; ``CorpusError`` when a worker died without one (killed by
     a signal, out of memory) instead of waiting for it for ever."""
     import queue as queues
     while True:
@@ -203,11 +332,7 @@ def _next_message(queue, procs) -> tuple:
         except queues.Empty:
             dead = [p for p in procs if p.exitcode is not None and p.exitcode != 0]
             if dead:
-                from ..errors import CorpusError
-                code = dead[0].exitcode
-                how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
-                raise CorpusError(f"a corpus worker process {how} (out of memory?); run again "
-                                  f"with -j 1, or with fewer workers") from None
+                raise _worker_died(dead[0].exitcode) from None
 
 
 def _merge(found) -> tuple[Failure, ...]:
@@ -237,8 +362,8 @@ def resolve_backends(names, device: str) -> Backends:
 class _Bar:
     """A progress bar on stderr (only when enabled: a terminal, not a pipe)."""
 
-    def __init__(self, total: int, enabled: bool, lanes: int):
-        self.total, self.enabled, self.done = total * lanes, enabled, 0
+    def __init__(self, total: int, enabled: bool, sides: int):
+        self.total, self.enabled, self.done = total * sides, enabled, 0
         self(0)
 
     def __call__(self, n: int) -> None:
@@ -271,13 +396,17 @@ def run_corpus(directory=None, kinds=None, backends: Backends | None = None, job
         by_kind[c["kind"]] = by_kind.get(c["kind"], 0) + 1
     if backends.device != "cpu":
         jobs = 1  # CUDA does not survive a fork
-    lanes = plan_lanes(backends, min(jobs, max(1, len(_CASES) // 200)))
-    groups = len({lane.backends.names for lane in lanes})
-    bar = _Bar(len(_CASES), progress, groups)
+    jobs = min(jobs, max(1, len(_CASES) // 200))
+    sides = Sides.of(backends)
+    batches = plan_batches(_CASES)
+    bar = _Bar(len(_CASES), progress, 2 if sides.numpy and sides.torch else 1)
     saved = np.seterr(all="ignore")  # inf and NaN are values here; NaN equals NaN
+    gc.freeze()  # the loaded cases live all run long: the collector need not walk them again
     try:
-        found = _run_lanes(lanes, bar)
+        found = (_run_serial(batches, sides, bar) if jobs == 1 else
+                 _run_parallel(batches, sides, jobs, bar))
     finally:
+        gc.unfreeze()
         np.seterr(**saved)
         bar.close()
     return Report(len(_CASES), by_kind, backends.names, time.perf_counter() - start,

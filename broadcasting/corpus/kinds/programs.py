@@ -24,6 +24,8 @@ from ...explicit import einsum
 from . import case_id, case_seed
 
 NAME = "programs"
+#: cases per batch of a parallel run (a case costs ~10 ms: small batches, handed out first)
+BATCH = 16
 COUNT = 240
 #: (rtol, atol) for route agreement: the routes group the same products differently
 TOLERANCES = {"float64": (1e-9, 1e-12), "float32": (2e-4, 1e-5)}
