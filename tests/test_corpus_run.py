@@ -229,3 +229,16 @@ def test_the_board_hands_out_each_side_of_each_batch_once():
     board.ask_helper()
     assert not board.helper_wanted()  # asked for, but no torch side is left
     assert "4 numpy and 4 torch sides of 4 taken" in repr(board)
+
+
+def test_a_wrong_adjoint_claim_fails_its_einsums_not_autograd_in_a_parallel_run(tmp_path):
+    # the torch side's reference is the library's own adjoints through np.einsum (not the
+    # claim): autograd still agrees with it, the claimed einsums do not
+    cases = copy.deepcopy(sample(450)["gradients"])
+    victim = _first(cases, TAMPERS["wrong adjoint"][1])
+    cases = [TAMPERS["wrong adjoint"][2](c) if c is victim else c for c in cases]
+    report = run_corpus(write_corpus(tmp_path / "c", {"gradients": cases}), jobs=2)
+    assert [f.id for f in report.failures] == [victim["id"]]
+    problems = report.failures[0].problems
+    assert any("torch.einsum" in p for p in problems) and any("np.einsum" in p for p in problems)
+    assert not any("autograd" in p for p in problems), problems
