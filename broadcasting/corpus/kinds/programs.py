@@ -72,6 +72,24 @@ def expected(case: dict, n: int, seed: int) -> dict:
     return _case(n, seed)
 
 
+def _close(got: np.ndarray, want: np.ndarray, dtype: str) -> bool:
+    """``np.allclose(got, want)`` within :data:`TOLERANCES` (equal infinities close, NaN not),
+    bit for bit equal arrays first and without its overhead (a few microseconds, not 80).
+
+    >>> _close(np.array([1.0, np.inf]), np.array([1.0 + 1e-12, np.inf]), "float64")
+    True
+    >>> _close(np.array([1.0, np.nan]), np.array([1.0, np.nan]), "float64")
+    False
+    """
+    if got.shape != want.shape:
+        return False
+    if got.dtype == want.dtype and got.tobytes() == want.tobytes() and not np.isnan(got).any():
+        return True
+    rtol, atol = TOLERANCES[dtype]
+    with np.errstate(invalid="ignore"):
+        return bool(((got == want) | (np.abs(got - want) <= atol + rtol * np.abs(want))).all())
+
+
 def _check_claims(case: dict, net: Network, sample) -> list[str]:
     msgs = []
     shapes = {k: list(np.shape(getattr(sample, k))) for k in ("x", "t", "W", "wout")}
@@ -97,11 +115,10 @@ def _check_batch_einsum(case, net, sample, expected, backends) -> list[str]:
     except ValueError as err:
         return [f"batch_einsum {case['batch_einsum']!r}: raised {err}"]
     got, want = backends.numpy(claimed), backends.numpy(expected)
-    rtol, atol = TOLERANCES[case["dtype"]]
     if got.shape != want.shape:
         return [f"batch_einsum {case['batch_einsum']!r}: shape {list(got.shape)}, dloss/dW has "
                 f"{list(want.shape)}"]
-    if not np.allclose(got, want, rtol=rtol, atol=atol):
+    if not _close(got, want, case["dtype"]):
         return [f"batch_einsum {case['batch_einsum']!r}: differs from dloss/dW"]
     return []
 
@@ -130,7 +147,6 @@ def check(case: dict, backends) -> list[str]:
     except Exception as err:  # a route that does not run is a failed claim
         return msgs + [f"routes: raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"]
     reference = ways["autograd" if use_torch else "jacobians"]
-    rtol, atol = TOLERANCES[case["dtype"]]
     for name, grads in ways.routes:
         for what in ("W", "wout"):
             got, want = backends.numpy(getattr(grads, what)), backends.numpy(getattr(reference, what))
@@ -138,7 +154,7 @@ def check(case: dict, backends) -> list[str]:
                 msgs.append(f"{name} dloss/d{what}: shape {list(got.shape)}, claim {case['grad_shapes'][what]}")
             elif got.dtype != np.dtype(case["dtype"]):
                 msgs.append(f"{name} dloss/d{what}: dtype {got.dtype}, expected {case['dtype']}")
-            elif not np.allclose(got, want, rtol=rtol, atol=atol):
+            elif not _close(got, want, case["dtype"]):
                 msgs.append(f"{name} dloss/d{what}: differs from {'autograd' if use_torch else 'jacobians'} "
                             f"(max |diff| {float(np.max(np.abs(got - want))):.3g})")
     return msgs + _check_batch_einsum(case, net, sample, reference.W, backends)
