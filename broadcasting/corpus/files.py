@@ -12,6 +12,7 @@ file (and the line number for a malformed line).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -126,22 +127,47 @@ def check_files(directory, manifest: dict) -> None:
 def read_cases(path, expected_kind: str | None = None) -> list[dict]:
     """The cases of one ``.jsonl`` file; a malformed line is refused with its line number."""
     path = Path(path)
+    data = path.read_bytes()
+    cases = _whole_file(data)
+    if cases is not None and not any(_problem(c, expected_kind) for c in cases):
+        return cases
+    return _line_by_line(path, data, expected_kind)  # something is wrong: find the line
+
+
+def _whole_file(data: bytes) -> list | None:
+    r"""The lines of a well-formed file decoded as one JSON array (one decoder call instead of
+    one per line); None where the layout or a line is off, or a line holds more than one value.
+
+    >>> _whole_file(b'{"a": 1}\n{"b": 2}\n'), _whole_file(b'{"a": 1}, {"b": 2}\n')
+    ([{'a': 1}, {'b': 2}], None)
+    """
+    if not data.endswith(b"\n") or b"\r" in data or data.startswith((b"\n", b"\xef\xbb\xbf")) \
+            or b"\n\n" in data:
+        return None
+    try:
+        cases = _DECODER.decode("[" + data[:-1].decode("utf-8").replace("\n", ",") + "]")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return cases if len(cases) == data.count(b"\n") else None
+
+
+def _line_by_line(path: Path, data: bytes, expected_kind: str | None) -> list[dict]:
+    """The cases line by line: the first malformed one is refused with its line number."""
     cases = []
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            layout = _layout(raw, lineno)
-            if layout:
-                raise CorpusError(f"{path}:{lineno}: malformed line ({layout}); each line is one "
-                                  f"case, a JSON object, ending in a plain newline")
-            try:
-                case = _DECODER.decode(raw.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as err:
-                raise CorpusError(f"{path}:{lineno}: malformed line ({err}); each line is one "
-                                  f"case, a JSON object") from None
-            problem = _problem(case, expected_kind)
-            if problem:
-                raise CorpusError(f"{path}:{lineno}: malformed case: {problem}")
-            cases.append(case)
+    for lineno, raw in enumerate(io.BytesIO(data), start=1):
+        layout = _layout(raw, lineno)
+        if layout:
+            raise CorpusError(f"{path}:{lineno}: malformed line ({layout}); each line is one "
+                              f"case, a JSON object, ending in a plain newline")
+        try:
+            case = _DECODER.decode(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as err:
+            raise CorpusError(f"{path}:{lineno}: malformed line ({err}); each line is one "
+                              f"case, a JSON object") from None
+        problem = _problem(case, expected_kind)
+        if problem:
+            raise CorpusError(f"{path}:{lineno}: malformed case: {problem}")
+        cases.append(case)
     return cases
 
 
