@@ -106,3 +106,12 @@ def test_gradients_autograd_equals_backward_with_the_gradient_bit_for_bit(shapes
     out.backward(torch.from_numpy(grad))
     for a, b in zip(got, tensors):
         assert a.dtype == b.grad.dtype and torch.equal(a, b.grad)
+
+
+def test_reading_a_file_whole_equals_reading_it_line_by_line():
+    # issue 19: a well-formed file is decoded as one JSON array; the same cases as line by line
+    from broadcasting.corpus.files import _line_by_line, _whole_file
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        data = path.read_bytes()
+        whole = _whole_file(data)
+        assert whole is not None and whole == _line_by_line(path, data, path.stem)

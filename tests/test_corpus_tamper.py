@@ -315,6 +315,8 @@ MALFORMED = {
     "missing shapes": lambda line: encode_case({k: v for k, v in json.loads(line).items() if k != "shapes"}),
     "kind of another file": lambda line: encode_case(dict(json.loads(line), kind="matmul")),
     "blank": lambda line: "",
+    "two cases on one line": lambda line: line + ", " + line,
+    "a line of whitespace": lambda line: "  ",
     "NaN": lambda line: line.replace('"seed":', '"x":NaN,"seed":', 1),
 }
 
