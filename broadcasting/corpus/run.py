@@ -104,21 +104,25 @@ class Batch:
 
 def plan_batches(cases: list[dict]) -> list[Batch]:
     """Runs of consecutive cases of one kind, at most the kind's ``BATCH`` long (default
-    :data:`BATCH`), the kinds with the smallest batches (the costliest cases) first: the last
-    batches of a run decide when it ends, so they had better be short.
+    :data:`BATCH`), the kinds with the smallest batches (the costliest cases) first and those
+    whose module sets ``TORCH_FIRST`` last. Numpy workers start at the front, the first torch
+    worker at the end; the torch sides of the front batches come last, costliest first, so the
+    batches that decide when a run ends are short.
 
-    >>> cases = [{"kind": "programs"}] * 40 + [{"kind": "matmul"}] * 3
+    >>> cases = [{"kind": "limits"}] * 2 + [{"kind": "programs"}] * 40 + [{"kind": "matmul"}] * 3
     >>> [(b.start, b.stop) for b in plan_batches(cases)]
-    [(0, 16), (16, 32), (32, 40), (40, 43)]
+    [(2, 18), (18, 34), (34, 42), (42, 45), (0, 2)]
     """
     runs, start = [], 0
     for i in range(1, len(cases) + 1):
         if i == len(cases) or cases[i]["kind"] != cases[start]["kind"]:
-            size = getattr(kind_module(cases[start]["kind"]), "BATCH", BATCH)
-            runs.append((size, [Batch(a, min(a + size, i)) for a in range(start, i, size)]))
+            module = kind_module(cases[start]["kind"])
+            size = getattr(module, "BATCH", BATCH)
+            runs.append((getattr(module, "TORCH_FIRST", False), size,
+                         [Batch(a, min(a + size, i)) for a in range(start, i, size)]))
             start = i
-    runs.sort(key=lambda run: run[0])  # stable: equal sizes keep the files' order
-    return [b for _, batches in runs for b in batches]
+    runs.sort(key=lambda run: run[:2])  # stable: equal sizes keep the files' order
+    return [b for _, _, batches in runs for b in batches]
 
 
 def check_cases(batch: Batch, backends: Backends) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -165,9 +169,9 @@ class Sides:
 
 class Board:
     """Which side of which batch a worker has taken, shared by forked workers under one lock.
-    Numpy workers take numpy sides in order; torch workers take the torch side of a batch whose
-    numpy side is taken, else the whole of a batch nobody took (from the end). ``helpers``:
-    torch workers the parent asked for (a core came free) and the first has not forked yet."""
+    Numpy workers take numpy sides from the front; torch workers take the whole of a batch
+    nobody started (from the end), else the torch side of a started one (from the front).
+    ``helpers``: torch workers asked for (a numpy worker is on its last batch), not forked yet."""
 
     def __init__(self, ctx, count: int, helpers: int = 0):
         self.lock = ctx.Lock()
@@ -179,30 +183,34 @@ class Board:
         return (f"Board({sum(self.numpy)} numpy and {sum(self.torch)} torch sides of "
                 f"{len(self.numpy)} taken)")
 
-    def take_numpy(self) -> int | None:
+    def take_numpy(self) -> tuple[int, bool] | None:
+        """``(batch, last)``: the next numpy side, and whether no other is left."""
         with self.lock:
             for b, taken in enumerate(self.numpy):
                 if not taken:
                     self.numpy[b] = 1
-                    return b
-        return None
-
-    def take_torch(self) -> tuple[int, bool] | None:
-        """``(batch, whole)``: the torch side of a started batch, else a whole batch."""
-        with self.lock:
-            for b, taken in enumerate(self.torch):
-                if not taken and self.numpy[b]:
-                    self.torch[b] = 1
-                    return b, False
-            for b in reversed(range(len(self.torch))):
-                if not self.torch[b]:
-                    self.torch[b] = self.numpy[b] = 1
-                    return b, True
+                    return b, all(self.numpy)
         return None
 
     def ask_helper(self) -> None:
         with self.lock:
             self.helpers.value += 1
+
+    def take_torch(self) -> tuple[int, bool] | None:
+        """``(batch, whole)``: a whole batch nobody started (from the end: the numpy workers
+        start from the front), else the torch side of a started batch (from the front). A whole
+        batch builds each case once for both sides; the torch sides left when the numpy workers
+        are done go to the helpers that take their cores."""
+        with self.lock:  # a batch's torch side is never taken before its numpy side
+            for b in reversed(range(len(self.numpy))):
+                if not self.numpy[b]:
+                    self.numpy[b] = self.torch[b] = 1
+                    return b, True
+            for b, taken in enumerate(self.torch):
+                if not taken:
+                    self.torch[b] = 1
+                    return b, False
+        return None
 
     def helper_wanted(self) -> bool:
         """Whether to fork a torch worker now: one was asked for and torch sides are left."""
@@ -214,18 +222,27 @@ class Board:
 
 
 def _numpy_worker(board: Board, batches, sides: Sides, queue) -> None:
+    """Numpy sides until none is left; on its last batch it asks for a torch helper, which will
+    have its core (asking on the way out would leave that core idle while the torch worker
+    finishes a batch, a programs batch with its first rewrites: 0.4 s)."""
     def work(report):
-        found = []
-        while (b := board.take_numpy()) is not None:
+        found, asked = [], False
+        while (task := board.take_numpy()) is not None:
+            b, last = task
+            if last and not asked:
+                board.ask_helper()
+                asked = True
             found += check_cases(batches[b], sides.numpy)
             report(len(batches[b]))
+        if not asked:
+            board.ask_helper()
         return found
     _worker(work, queue, "numpy")
 
 
 def _torch_worker(board: Board, batches, sides: Sides, queue, first: bool = True) -> None:
     """The first torch worker imports torch, then checks batches and forks a helper (which has
-    torch already) each time the parent asks for one; it reports after its helpers."""
+    torch already) each time a numpy worker asks for one; it reports after its helpers."""
     def work(report):
         if first:
             _import_torch()
@@ -279,9 +296,9 @@ def _run_serial(batches, sides: Sides, progress) -> list[tuple]:
 
 
 def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
-    """Numpy workers, and one torch worker that imports torch meanwhile; each numpy worker that
-    runs out of batches asks it for a helper (a fork: no second import) while torch sides are
-    left. The parent itself never imports torch."""
+    """Numpy workers, and one torch worker that imports torch meanwhile; a numpy worker that
+    takes the last numpy side asks it for a helper (a fork: no second import) while torch sides
+    are left. The parent itself never imports torch."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
     numpy_workers = (jobs - 1 if sides.torch else jobs) if sides.numpy else 0
@@ -299,8 +316,6 @@ def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
             elif what == "done":
                 found += payload
                 open_workers -= who != "helper"  # the first torch worker reports after its helpers
-                if who == "numpy" and sides.torch:
-                    board.ask_helper()  # its core is free
             else:
                 from ..errors import CorpusError
                 raise CorpusError(f"a corpus worker crashed: {payload}")

@@ -23,8 +23,9 @@ from ...shapes import broadcast_shapes
 from . import case_id, case_seed
 
 NAME = "limits"
-#: one batch, handed out first: its torch side imports sympy (torch.broadcast_shapes), ~0.5 s
-BATCH = 8
+#: its torch side imports sympy (``torch.broadcast_shapes``, ~0.5 s): the first torch worker
+#: checks it first, so that the helpers it forks later have sympy already
+TORCH_FIRST = True
 RANKS = (2, 31, 32, 33, 63, 64, 65)
 OTHER = (3, 1)
 
