@@ -37,11 +37,14 @@ edit). The module provides:
     claim saying what differed. ``backends`` (:class:`~.backends.Backends`) says which libraries
     to check against (``backends.use("torch")``), converts arrays (``backends.tensor(x)``), and
     compares with per-dtype tolerances, NaN equal to NaN (``backends.close(actual, expected)``);
-    ``backends.derive`` is False in a parallel lane that leaves the library's derivations to
-    another lane;
+    ``backends.derive`` is False on the torch side of a parallel run (the numpy side checks the
+    library's derivations), where ``backends.numpy_elsewhere`` is True;
 ``check_many(cases: list[dict], backends) -> list[list[str]]`` (optional)
     the same for a batch of cases of this kind, in order; the runner prefers it (running one
-    engine over the whole batch at a time is much faster than case by case).
+    engine over the whole batch at a time is much faster than case by case);
+``BATCH: int`` and ``TORCH_FIRST: bool`` (optional)
+    cases per batch of a parallel run (default 120; smaller for costly cases, whose batches are
+    handed out first), and whether the first torch worker checks this kind first.
 
 Public API (also for the docs generator)
 ----------------------------------------

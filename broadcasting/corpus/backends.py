@@ -57,14 +57,14 @@ class Backends:
 
     names: tuple[str, ...] = ALL_BACKENDS
     device: str = "cpu"
-    #: whether to check the claims against what the library derives today (a lane of a parallel
-    #: run that only checks torch leaves this to the others)
+    #: whether to check the claims against what the library derives today (the torch side of
+    #: a parallel run leaves this to the numpy side)
     derive: bool = True
-    #: whether another lane of this run checks the torch side (work that needs torch anyway,
-    #: like the ``programs`` routes, is then left to that lane)
+    #: whether a torch worker of this run checks the torch side (work that needs torch anyway,
+    #: like the ``programs`` routes, is then left to it)
     torch_elsewhere: bool = False
-    #: whether another lane of this run checks the numpy side (a lane that checks only torch
-    #: then leaves the numpy routes of the ``programs`` cases in numpy to that lane)
+    #: whether a numpy worker of this run checks the numpy side (the torch side then compares
+    #: with numpy's results and leaves the numpy routes of ``programs`` cases to it)
     numpy_elsewhere: bool = False
 
     def __post_init__(self):

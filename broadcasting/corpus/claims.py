@@ -227,8 +227,8 @@ def _oracle(w: _Work) -> None:
 
 
 def _numpy_reference(w: _Work) -> None:
-    """The torch lane of a parallel run compares with numpy's ``op`` (which the numpy lane
-    checks against the index oracle): the same reference, a thousand times cheaper."""
+    """The torch side of a parallel run compares with numpy's ``op`` (which the numpy side
+    checks against the index oracle): the same reference, a few times cheaper."""
     w.ref = np.asarray(native(w.case["op"], w.arrays))
 
 
@@ -266,7 +266,7 @@ def check_products(cases, backends) -> list[list[str]]:
     time keeps each library's code hot): the derivation, the index oracle, then numpy ``op`` and
     ``np.einsum``, torch ``op`` and ``torch.einsum``, ``einops.einsum``, ``bc.einsum`` and
     ``bc.multiply`` against the oracle (shape, dtype of ``*``, values), then the claimed result
-    dtypes. One list of failed claims per case. The torch lane of a parallel run (numpy checked
+    dtypes. One list of failed claims per case. The torch side of a parallel run (numpy checked
     elsewhere) compares with numpy's ``op`` instead of the oracle and explains only the cases
     whose einsum it runs."""
     work = [_Work(c, check_derivation(c) if backends.derive else []) for c in cases]

@@ -126,21 +126,21 @@ def _check_batch_einsum(case, net, sample, expected, backends) -> list[str]:
 def check(case: dict, backends) -> list[str]:
     """Rebuild the network and its sample, run the routes, compare each with autograd (or, when
     torch is not checked in this run, with the Jacobian route, in numpy). In a parallel run the
-    work is split by the case's library: a numpy case's routes run in the lane without torch
-    (against the Jacobian route), and the torch lane checks autograd against the Jacobian route
-    only; a torch case's routes run in the torch lane, and the other lane checks the claims
+    work is split by the case's library: a numpy case's routes run on the numpy side (against
+    the Jacobian route), and the torch side checks autograd against the Jacobian route only; a
+    torch case's routes run on the torch side, and the numpy side checks the claims
     that need no route."""
     net = Network(**case["network"])
     use_torch = backends.use("torch")
     in_numpy = case["library"] == "numpy"
-    if backends.torch_elsewhere and not in_numpy:  # the torch lane runs the routes
+    if backends.torch_elsewhere and not in_numpy:  # the torch side runs the routes
         sample = net.sample(case["seed"], library="numpy", dtype=case["dtype"])
         return _check_claims(case, net, sample)
     library = case["library"] if use_torch else "numpy"
     sample = net.sample(case["seed"], library=library, dtype=case["dtype"])
     msgs = _check_claims(case, net, sample)
     routes = [r for r in case["routes"] if r in ROUTES and (use_torch or r != "autograd")]
-    if backends.numpy_elsewhere and in_numpy:  # the numpy lane runs the other routes
+    if backends.numpy_elsewhere and in_numpy:  # the numpy side runs the other routes
         routes = [r for r in routes if r in ("jacobians", "autograd")]
     try:
         ways = four_ways(net, sample, routes=tuple(routes))
