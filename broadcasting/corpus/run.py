@@ -109,9 +109,10 @@ def plan_batches(cases: list[dict]) -> list[Batch]:
     worker at the end; the torch sides of the front batches come last, costliest first, so the
     batches that decide when a run ends are short.
 
-    >>> cases = [{"kind": "limits"}] * 2 + [{"kind": "programs"}] * 40 + [{"kind": "matmul"}] * 3
+    >>> cases = ([{"kind": "limits"}] * 2 + [{"kind": "programs"}] * 40 +
+    ...          [{"kind": "matmul"}] * 3 + [{"kind": "gradients"}] * 70)
     >>> [(b.start, b.stop) for b in plan_batches(cases)]
-    [(2, 18), (18, 34), (34, 42), (42, 45), (0, 2)]
+    [(45, 105), (105, 115), (42, 45), (2, 18), (18, 34), (34, 42), (0, 2)]
     """
     runs, start = [], 0
     for i in range(1, len(cases) + 1):
