@@ -234,3 +234,12 @@ def test_the_board_hands_out_each_side_of_each_batch_once():
     assert other.take_numpy() == (0, False) and other.take_numpy() == (1, True)  # the last one
     other.ask_helper()
     assert other.helper_wanted() and not other.helper_wanted()  # one asked, one forked
+
+
+def test_numpy_workers_leave_reserved_batches_whole_to_torch_workers():
+    import multiprocessing
+    from broadcasting.corpus.run import Board
+    board = Board(multiprocessing.get_context("fork"), 3, reserved=[False, False, True])
+    assert board.take_numpy() == (0, False) and board.take_numpy() == (1, True)
+    assert board.take_numpy() is None
+    assert board.take_torch() == (2, True) and board.take_torch() == (0, False)

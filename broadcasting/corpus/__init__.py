@@ -44,7 +44,8 @@ edit). The module provides:
     engine over the whole batch at a time is much faster than case by case);
 ``BATCH: int`` and ``TORCH_FIRST: bool`` (optional)
     cases per batch of a parallel run (default 120; smaller for costly cases, whose batches are
-    handed out first), and whether the first torch worker checks this kind first.
+    handed out first), and whether the torch workers check this kind whole, before the other
+    batches (numpy workers leave it: its two sides would repeat costly work).
 
 Public API (also for the docs generator)
 ----------------------------------------

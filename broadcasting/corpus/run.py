@@ -105,9 +105,10 @@ class Batch:
 def plan_batches(cases: list[dict]) -> list[Batch]:
     """Runs of consecutive cases of one kind, at most the kind's ``BATCH`` long (default
     :data:`BATCH`), the kinds with the smallest batches (the costliest cases) first and those
-    whose module sets ``TORCH_FIRST`` last. Numpy workers start at the front, the first torch
-    worker at the end; the torch sides of the front batches come last, costliest first, so the
-    batches that decide when a run ends are short.
+    whose module sets ``TORCH_FIRST`` last (numpy workers leave them to the torch workers, who
+    check them whole). Numpy workers start at the front, the first torch worker at the end; the
+    torch sides of the front batches come last, costliest first, so the batches that decide when
+    a run ends are short.
 
     >>> cases = ([{"kind": "limits"}] * 2 + [{"kind": "programs"}] * 40 +
     ...          [{"kind": "matmul"}] * 3 + [{"kind": "gradients"}] * 70)
@@ -174,11 +175,13 @@ class Board:
     nobody started (from the end), else the torch side of a started one (from the front).
     ``helpers``: torch workers asked for (a numpy worker is on its last batch), not forked yet."""
 
-    def __init__(self, ctx, count: int, helpers: int = 0):
+    def __init__(self, ctx, count: int, helpers: int = 0, reserved=()):
         self.lock = ctx.Lock()
         self.numpy = ctx.RawArray("b", count)
         self.torch = ctx.RawArray("b", count)
         self.helpers = ctx.RawValue("i", helpers)
+        #: batches the numpy workers leave to the torch workers, to be checked whole
+        self.reserved = ctx.RawArray("b", [bool(r) for r in reserved] or count)
 
     def __repr__(self) -> str:
         return (f"Board({sum(self.numpy)} numpy and {sum(self.torch)} torch sides of "
@@ -188,9 +191,9 @@ class Board:
         """``(batch, last)``: the next numpy side, and whether no other is left."""
         with self.lock:
             for b, taken in enumerate(self.numpy):
-                if not taken:
+                if not taken and not self.reserved[b]:
                     self.numpy[b] = 1
-                    return b, all(self.numpy)
+                    return b, all(t or r for t, r in zip(self.numpy, self.reserved))
         return None
 
     def ask_helper(self) -> None:
@@ -304,7 +307,9 @@ def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
     ctx = multiprocessing.get_context("fork")
     numpy_workers = (jobs - 1 if sides.torch else jobs) if sides.numpy else 0
     queue = ctx.Queue()
-    board = Board(ctx, len(batches), helpers=0 if numpy_workers else jobs - 1)
+    reserved = [getattr(kind_module(_CASES[b.start]["kind"]), "TORCH_FIRST", False)
+                for b in batches] if numpy_workers and sides.torch else []
+    board = Board(ctx, len(batches), helpers=0 if numpy_workers else jobs - 1, reserved=reserved)
     procs = [_start(_numpy_worker, board, batches, sides, queue) for _ in range(numpy_workers)]
     if sides.torch:
         procs.append(_start(_torch_worker, board, batches, sides, queue))

@@ -26,8 +26,8 @@ from . import case_id, case_seed
 NAME = "programs"
 #: cases per batch of a parallel run (a case costs ~10 ms: small batches)
 BATCH = 16
-#: the first torch worker checks these cases whole, right after torch (and limits): the routes
-#: of both sides import libcst (0.25 s) and rebuild the same networks, once in one process
+#: the torch workers check these cases whole, the first one right after torch (and limits):
+#: split in two sides, both would import libcst (0.25 s) and rewrite and rebuild the networks
 TORCH_FIRST = True
 COUNT = 240
 #: (rtol, atol) for route agreement: the routes group the same products differently
