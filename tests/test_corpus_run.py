@@ -243,3 +243,19 @@ def test_numpy_workers_leave_reserved_batches_whole_to_torch_workers():
     assert board.take_numpy() == (0, False) and board.take_numpy() == (1, True)
     assert board.take_numpy() is None
     assert board.take_torch() == (2, True) and board.take_torch() == (0, False)
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(tmp_path):
+    # the loaded cases are frozen (gc.freeze) for the run only; a caller's frozen objects stay
+    import gc
+    d = write_corpus(tmp_path / "c", sample(3))
+    assert gc.get_freeze_count() == 0
+    run_corpus(d, jobs=1)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        run_corpus(d, jobs=1)
+        assert gc.get_freeze_count() > before // 2  # not unfrozen (a few may have been freed)
+    finally:
+        gc.unfreeze()

@@ -422,12 +422,14 @@ def run_corpus(directory=None, kinds=None, backends: Backends | None = None, job
     batches = plan_batches(_CASES)
     bar = _Bar(len(_CASES), progress, 2 if sides.numpy and sides.torch else 1)
     saved = np.seterr(all="ignore")  # inf and NaN are values here; NaN equals NaN
+    frozen = gc.get_freeze_count()
     gc.freeze()  # the loaded cases live all run long: the collector need not walk them again
     try:
         found = (_run_serial(batches, sides, bar) if jobs == 1 else
                  _run_parallel(batches, sides, jobs, bar))
     finally:
-        gc.unfreeze()
+        if not frozen:  # a caller's own frozen objects stay frozen (and ours with them)
+            gc.unfreeze()
         np.seterr(**saved)
         bar.close()
     return Report(len(_CASES), by_kind, backends.names, time.perf_counter() - start,
