@@ -7,6 +7,7 @@ All three give the dtype that ``*`` gives for the same operands.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 from functools import lru_cache
 from operator import attrgetter
@@ -19,12 +20,18 @@ __all__ = ["einsum", "multiply", "unbroadcast", "EinsumPlan", "parse_equation",
            "keep_product_dtype", "refuse_matrix_class", "clear_caches"]
 
 
+#: an operand not given: ``multiply`` and ``einsum`` name their first two operands (a call
+#: then builds no tuple of them: a fifth of the cost of a tiny product) and show ``*operands``
+_ABSENT = object()
+_VARIADIC = inspect.Signature([inspect.Parameter("operands", inspect.Parameter.VAR_POSITIONAL)])
+
+
 def _shape(x) -> tuple[int, ...]:
     shape = getattr(x, "shape", None)
     return () if shape is None else shape
 
 
-def einsum(equation: str, *operands):
+def einsum(equation: str, a=_ABSENT, b=_ABSENT, /, *more):
     """Einsum over numpy arrays or torch tensors that never broadcasts a size-1 axis.
 
     Every label must have one size in every operand that carries it, and the result has the
@@ -51,20 +58,24 @@ def einsum(equation: str, *operands):
     ...
     broadcasting.shapes.BroadcastError: einsum '...j,...j->...j': '...' is (2,) in operand 0 but (1,) in operand 1; '...' would broadcast them implicitly: name the axes with letters (size-1 axes indexed away) or give both the same shape
     """
-    if len(operands) == 2:  # the common case: one lookup (types and shapes checked before)
-        a, b = operands
+    if not more:  # two operands, the common case: one lookup (types and shapes checked before)
         try:
             plan = _PAIR_PLANS[equation, type(a), type(b), a.shape, b.shape]
-        except (AttributeError, KeyError, TypeError):  # Python numbers, a new key, odd shapes
-            return _einsum(equation, operands)
+        except (AttributeError, KeyError, TypeError):  # numbers, a new key, fewer operands
+            return _einsum(equation, _given(a, b, more))
         if plan.direct:  # already lined up: the native product is the einsum
             try:
                 return a * b
             except TypeError:
-                backend_for(operands)  # says which operands do not mix
+                backend_for((a, b))  # says which operands do not mix
                 raise
-        return _planned(plan, (equation, a.shape, b.shape), operands)
-    return _einsum(equation, operands)
+        return _planned(plan, (equation, a.shape, b.shape), (a, b))
+    return _einsum(equation, _given(a, b, more))
+
+
+einsum.__signature__ = inspect.Signature(
+    [inspect.Parameter("equation", inspect.Parameter.POSITIONAL_ONLY, annotation=str),
+     *_VARIADIC.parameters.values()])
 
 
 def _einsum(equation: str, operands):
@@ -240,7 +251,7 @@ def _checked_shapes(shapes):
     return broadcast_tuples(tuple(as_shape(s, k) for k, s in enumerate(shapes)))
 
 
-def multiply(*operands):
+def multiply(a=_ABSENT, b=_ABSENT, /, *more):
     """``a * b * …`` (values and dtype), computed through the plan: shapes are checked by the
     broadcasting rules first, so an impossible product fails with a precise message.
 
@@ -249,14 +260,30 @@ def multiply(*operands):
     array([[0.5, 1. , 2. ],
            [0.5, 1. , 2. ]])
     """
+    if not more:  # two operands, the common case: one lookup (named parameters, no tuple)
+        try:  # a repeat call: these types and shapes were checked before
+            if (type(a), type(b), a.shape, b.shape) in _PAIRS:
+                return a * b
+        except (AttributeError, TypeError):  # Python numbers, odd shapes, fewer operands
+            pass
+    return _multiply(_given(a, b, more))
+
+
+multiply.__signature__ = _VARIADIC  # documented as multiply(*operands)
+
+
+def _given(a, b, more) -> tuple:
+    """The operands of a call with the first two as named parameters."""
+    return (a, b) + more if b is not _ABSENT else () if a is _ABSENT else (a,)
+
+
+def _multiply(operands):
     if not operands:
         raise BroadcastError("multiply needs at least one operand")
-    if len(operands) == 2:  # the common case, without loops
+    if len(operands) == 2:
         a, b = operands
-        try:  # a repeat call: these types and shapes were checked before
+        try:
             key = (type(a), type(b), a.shape, b.shape)
-            if key in _PAIRS:
-                return a * b
         except (AttributeError, TypeError):  # Python numbers, odd shapes
             key = None
         if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:

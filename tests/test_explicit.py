@@ -265,3 +265,21 @@ def test_leading_python_numbers_stay_weak(lib):
     e = bc.explain((), (), (3,))
     j = e.jacobian(2).dense(2.0, 3.0, x)
     assert j.dtype == x.dtype
+
+
+def test_multiply_and_einsum_take_any_number_of_operands_and_show_them_as_operands():
+    # issue 19: the first two operands are named parameters (no tuple on the tiny-product path);
+    # every count still works, and help() still shows *operands
+    import inspect
+    x = np.arange(3.0)
+    assert str(inspect.signature(bc.multiply)) == "(*operands)"
+    assert str(inspect.signature(bc.einsum)) == "(equation: str, /, *operands)"
+    with pytest.raises(bc.BroadcastError, match="at least one operand"):
+        bc.multiply()
+    assert bc.multiply(x) is x and bc.multiply(2, 3) == 6
+    assert np.array_equal(bc.multiply(x, x, x), x ** 3)
+    assert np.array_equal(bc.einsum("i->i", x), x) and np.array_equal(bc.einsum("i,i,i->i", x, x, x), x ** 3)
+    with pytest.raises(bc.BroadcastError, match="names 2 operands but 0 were given"):
+        bc.einsum("i,i->i")
+    for _ in range(2):  # a miss, then the cached pair
+        assert np.array_equal(bc.multiply(x, x), x * x) and np.array_equal(bc.einsum("i,i->i", x, x), x * x)
