@@ -123,9 +123,8 @@ _PRODUCTS: dict = {}  # shapes of a product -> its broadcast shape, checked
 _BACKENDS: dict = {}  # operand types -> backend (backend_for depends on the types alone)
 _DTYPES: dict = {}  # (equation, *shapes, *types, *dtypes) of arrays -> the product's dtype
 _ELEMENTWISE_TYPES: set = set()  # operand types seen not to be numpy.matrix (whose * is @)
-#: two operands, the fast paths' one lookup: (types, shapes) of a checked product -> True;
-#: (equation, types, shapes) of a checked einsum -> its plan (types: no numpy.matrix)
-_PAIRS: dict = {}
+#: two operands, einsum's one lookup: (equation, types, shapes) of a checked einsum -> its plan
+#: (types: no numpy.matrix)
 _PAIR_PLANS: dict = {}
 
 
@@ -151,7 +150,7 @@ def clear_caches() -> None:
     >>> clear_caches(); einsum("i,i->i", np.ones(2), np.ones(2))
     array([1., 1.])
     """
-    for cache in (_PLANS, _PRODUCTS, _BACKENDS, _DTYPES, _ELEMENTWISE_TYPES, _PAIRS, _PAIR_PLANS):
+    for cache in (_PLANS, _PRODUCTS, _BACKENDS, _DTYPES, _ELEMENTWISE_TYPES, _PAIR_PLANS):
         cache.clear()
 
 
@@ -260,11 +259,12 @@ def multiply(a=_ABSENT, b=_ABSENT, /, *more):
     array([[0.5, 1. , 2. ],
            [0.5, 1. , 2. ]])
     """
-    if not more:  # two operands, the common case: one lookup (named parameters, no tuple)
-        try:  # a repeat call: these types and shapes were checked before
-            if (type(a), type(b), a.shape, b.shape) in _PAIRS:
-                return a * b
-        except (AttributeError, TypeError):  # Python numbers, odd shapes, fewer operands
+    if not more and type(a) in _ELEMENTWISE_TYPES and type(b) in _ELEMENTWISE_TYPES:
+        # two operands of types seen not to be numpy.matrix: ``*`` itself applies the rules, and
+        # where it refuses (ValueError in numpy, RuntimeError in torch) the check below says why
+        try:
+            return a * b
+        except (ValueError, RuntimeError):
             pass
     return _multiply(_given(a, b, more))
 
@@ -282,15 +282,8 @@ def _multiply(operands):
         raise BroadcastError("multiply needs at least one operand")
     if len(operands) == 2:
         a, b = operands
-        try:
-            key = (type(a), type(b), a.shape, b.shape)
-        except (AttributeError, TypeError):  # Python numbers, odd shapes
-            key = None
-        if type(a) not in _ELEMENTWISE_TYPES or type(b) not in _ELEMENTWISE_TYPES:
-            _refuse_matrix_types(operands)
+        _refuse_matrix_types(operands)
         _check_product(operands)
-        if key is not None:
-            _remember(_PAIRS, key, True)
         return a * b
     _refuse_matrix_types(operands)
     try:

@@ -283,3 +283,17 @@ def test_multiply_and_einsum_take_any_number_of_operands_and_show_them_as_operan
         bc.einsum("i,i->i")
     for _ in range(2):  # a miss, then the cached pair
         assert np.array_equal(bc.multiply(x, x), x * x) and np.array_equal(bc.einsum("i,i->i", x, x), x * x)
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_multiply_says_why_shapes_do_not_fit_on_every_call(lib):
+    # issue 19: the two-operand path lets * apply the rules; where * refuses (numpy ValueError,
+    # torch RuntimeError) multiply still raises the library's precise BroadcastError
+    make = np.ones if lib == "numpy" else torch.ones
+    a, b = make((2, 3)), make((4, 3))
+    bc.multiply(make((1, 3)), make((2, 3)))  # the types are known now: the fast path
+    for _ in range(2):
+        with pytest.raises(bc.BroadcastError, match=r"\(2, 3\).*\(4, 3\)|\(4, 3\).*\(2, 3\)"):
+            bc.multiply(a, b)
+    got, want = bc.multiply(make(3), make((2, 3))), make(3) * make((2, 3))
+    assert type(got) is type(want) and got.dtype == want.dtype and bool((got == want).all())
