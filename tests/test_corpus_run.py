@@ -226,14 +226,9 @@ def test_the_board_hands_out_each_side_of_each_batch_once():
     assert board.take_numpy() is None  # the torch worker took the rest whole
     assert board.take_torch() == (0, False) and board.take_torch() == (1, False)
     assert board.take_torch() is None
-    assert not board.helper_wanted()
-    board.ask_helper()
-    assert not board.helper_wanted()  # asked for, but no torch side is left
     assert "4 numpy and 4 torch sides of 4 taken" in repr(board)
     other = Board(multiprocessing.get_context("fork"), 2)
     assert other.take_numpy() == (0, False) and other.take_numpy() == (1, True)  # the last one
-    other.ask_helper()
-    assert other.helper_wanted() and not other.helper_wanted()  # one asked, one forked
 
 
 def test_numpy_workers_leave_reserved_batches_whole_to_torch_workers():

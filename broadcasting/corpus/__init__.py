@@ -42,10 +42,11 @@ edit). The module provides:
 ``check_many(cases: list[dict], backends) -> list[list[str]]`` (optional)
     the same for a batch of cases of this kind, in order; the runner prefers it (running one
     engine over the whole batch at a time is much faster than case by case);
-``BATCH: int`` and ``TORCH_FIRST: bool`` (optional)
+``BATCH: int``, ``TORCH_FIRST: bool`` and ``warm_up()`` (optional)
     cases per batch of a parallel run (default 120; smaller for costly cases, whose batches are
     handed out first), and whether the torch workers check this kind whole, before the other
-    batches (numpy workers leave it: its two sides would repeat costly work).
+    batches (numpy workers leave it: its two sides would repeat costly work); what the first
+    torch worker imports before it forks its helpers.
 
 Public API (also for the docs generator)
 ----------------------------------------

@@ -4,11 +4,11 @@ With ``jobs > 1`` the cases are cut into batches (runs of one kind) and checked 
 workers that take one batch at a time from a shared :class:`Board`, so that every core stays
 busy until the end. A batch has a numpy side (numpy, einops, bc, the index oracle and the
 library's derivations) and a torch side. *Numpy workers* never import torch; meanwhile the first
-*torch worker* imports it, then takes the torch side of the batches the numpy workers started
-(comparing with numpy's result, which the numpy side holds to the oracle) or, when none is
-waiting, a whole batch nobody started. Each numpy worker that runs out of batches has the torch
-worker fork a helper (torch already imported) while torch sides are left. The parent never
-imports torch. A check that raises is a failed case, not a crash.
+*torch worker* imports it and forks helpers that wait for a core; it takes the whole of batches
+nobody started (kinds marked ``TORCH_FIRST`` first: the numpy workers leave them), then the
+torch side of the others (comparing with numpy's result, which the numpy side holds to the
+oracle). A numpy worker on its last batch wakes a helper. The parent never imports torch. A
+check that raises is a failed case, not a crash.
 """
 from __future__ import annotations
 
@@ -173,13 +173,15 @@ class Board:
     """Which side of which batch a worker has taken, shared by forked workers under one lock.
     Numpy workers take numpy sides from the front; torch workers take the whole of a batch
     nobody started (from the end), else the torch side of a started one (from the front).
-    ``helpers``: torch workers asked for (a numpy worker is on its last batch), not forked yet."""
+    ``helpers`` torch helpers wait on ``cores``: a numpy worker on its last batch releases it
+    once (its core is about to come free)."""
 
-    def __init__(self, ctx, count: int, helpers: int = 0, reserved=()):
+    def __init__(self, ctx, count: int, helpers: int = 0, free: int = 0, reserved=()):
         self.lock = ctx.Lock()
         self.numpy = ctx.RawArray("b", count)
         self.torch = ctx.RawArray("b", count)
-        self.helpers = ctx.RawValue("i", helpers)
+        self.helpers = helpers
+        self.cores = ctx.Semaphore(free)
         #: batches the numpy workers leave to the torch workers, to be checked whole
         self.reserved = ctx.RawArray("b", [bool(r) for r in reserved] or count)
 
@@ -195,10 +197,6 @@ class Board:
                     self.numpy[b] = 1
                     return b, all(t or r for t, r in zip(self.numpy, self.reserved))
         return None
-
-    def ask_helper(self) -> None:
-        with self.lock:
-            self.helpers.value += 1
 
     def take_torch(self) -> tuple[int, bool] | None:
         """``(batch, whole)``: a whole batch nobody started (from the end: the numpy workers
@@ -216,47 +214,48 @@ class Board:
                     return b, False
         return None
 
-    def helper_wanted(self) -> bool:
-        """Whether to fork a torch worker now: one was asked for and torch sides are left."""
-        with self.lock:
-            if self.helpers.value and not all(self.torch):
-                self.helpers.value -= 1
-                return True
-        return False
-
 
 def _numpy_worker(board: Board, batches, sides: Sides, queue) -> None:
-    """Numpy sides until none is left; on its last batch it asks for a torch helper, which will
-    have its core (asking on the way out would leave that core idle while the torch worker
-    finishes a batch, a programs batch with its first rewrites: 0.4 s)."""
+    """Numpy sides until none is left; on its last batch it wakes a torch helper, which will
+    have its core (waking it on the way out would leave the core idle a moment)."""
     def work(report):
-        found, asked = [], False
+        found, freed = [], False
         while (task := board.take_numpy()) is not None:
             b, last = task
-            if last and not asked:
-                board.ask_helper()
-                asked = True
+            if last and not freed:
+                board.cores.release()
+                freed = True
             found += check_cases(batches[b], sides.numpy)
             report(len(batches[b]))
-        if not asked:
-            board.ask_helper()
+        if not freed:
+            board.cores.release()
         return found
     _worker(work, queue, "numpy")
 
 
 def _torch_worker(board: Board, batches, sides: Sides, queue, first: bool = True) -> None:
-    """The first torch worker imports torch, then checks batches and forks a helper (which has
-    torch already) each time a numpy worker asks for one; it reports after its helpers."""
+    """The first torch worker imports torch (and what the kinds of the run warm up), forks
+    the helpers, which wait for a free core with all that imported, then checks batches; it
+    wakes any helper still waiting once the batches are done, and reports after them."""
     def work(report):
+        helpers = []
         if first:
             _import_torch()
-        found, helpers, parent = [], [], os.getppid()
+            for kind in dict.fromkeys(_CASES[b.start]["kind"] for b in batches):
+                getattr(kind_module(kind), "warm_up", lambda: None)()
+            helpers = [_start(_torch_worker, board, batches, sides, queue, first=False)
+                       for _ in range(board.helpers)]
+        parent = os.getppid()
+        while not first and not board.cores.acquire(timeout=0.5):
+            if os.getppid() != parent:  # the first torch worker is gone: so is the run
+                return []
+        found = []
         while os.getppid() == parent and (task := board.take_torch()) is not None:
             b, whole = task
             found += check_cases(batches[b], sides.whole if whole else sides.torch)
             report(len(batches[b]) * (2 if whole and sides.numpy else 1))
-            if first and board.helper_wanted():
-                helpers.append(_start(_torch_worker, board, batches, sides, queue, first=False))
+        for _ in helpers:  # a helper still waiting for a core finds nothing left to do
+            board.cores.release()
         for h in helpers:
             h.join()
             if h.exitcode:
@@ -300,16 +299,18 @@ def _run_serial(batches, sides: Sides, progress) -> list[tuple]:
 
 
 def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
-    """Numpy workers, and one torch worker that imports torch meanwhile; a numpy worker that
-    takes the last numpy side asks it for a helper (a fork: no second import) while torch sides
-    are left. The parent itself never imports torch."""
+    """Numpy workers, and one torch worker that imports torch meanwhile and forks its helpers
+    (no second import); a numpy worker on its last batch wakes one. The parent itself never
+    imports torch."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
     numpy_workers = (jobs - 1 if sides.torch else jobs) if sides.numpy else 0
     queue = ctx.Queue()
     reserved = [getattr(kind_module(_CASES[b.start]["kind"]), "TORCH_FIRST", False)
                 for b in batches] if numpy_workers and sides.torch else []
-    board = Board(ctx, len(batches), helpers=0 if numpy_workers else jobs - 1, reserved=reserved)
+    helpers = numpy_workers if numpy_workers else jobs - 1  # one per core that comes free
+    board = Board(ctx, len(batches), helpers, free=0 if numpy_workers else helpers,
+                  reserved=reserved)
     procs = [_start(_numpy_worker, board, batches, sides, queue) for _ in range(numpy_workers)]
     if sides.torch:
         procs.append(_start(_torch_worker, board, batches, sides, queue))

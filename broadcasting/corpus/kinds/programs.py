@@ -65,6 +65,12 @@ def _case(n: int, seed: int) -> dict:
             "routes": list(ROUTES)}
 
 
+def warm_up() -> None:
+    """Import the rewriter (and libcst, a quarter of a second) in the first torch worker of a
+    parallel run before it forks its helpers, so that they have it too."""
+    from ... import rewrite_function  # noqa: F401 - imported for its side effect
+
+
 def generate(seed: int) -> list[dict]:
     """:data:`COUNT` networks, each from its own value seed."""
     return [_case(n, seed) for n in range(COUNT)]
