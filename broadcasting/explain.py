@@ -442,8 +442,9 @@ def explain(*operands, op: str = "*", names=None) -> Explanation:
     refuse_matrix_class(operands, op)
     shapes = tuple(_shape_of(x, k) for k, x in enumerate(operands))
     explanation = _explain(shapes, op, tuple(names) if isinstance(names, list) else names)
-    if hit is None and len(_BY_SHAPES) < 4096 and _plain_shapes(operands) and \
-            (names is None or type(names) in (str, tuple)):
+    if hit is None and _plain_shapes(operands) and (names is None or type(names) in (str, tuple)):
+        if len(_BY_SHAPES) >= 4096:  # full: start again empty (the recent shapes come back)
+            _BY_SHAPES.clear()
         _BY_SHAPES[key] = explanation
     return explanation
 

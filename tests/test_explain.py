@@ -472,3 +472,14 @@ def test_repeat_explain_of_shapes_is_the_same_object_and_still_refuses_non_int_s
         bc.explain((True,), (2, 1))
     arrays = bc.explain(np.ones(3), np.ones((2, 3)))
     assert str(arrays) == str(first)
+
+
+def test_the_shapes_cache_starts_again_when_full():
+    # issue 19: a full cache refused every new shape, so a long run (the corpus: ~10,000)
+    # validated each repeat again; now it starts again empty and keeps the recent ones
+    import sys
+    cache = sys.modules["broadcasting.explain"]._BY_SHAPES
+    for n in range(1, 5001):
+        first = bc.explain((n,), (1,))
+    assert len(cache) <= 4096 and (((5000,), (1,)), "*", None) in cache
+    assert bc.explain((5000,), (1,)) is first
