@@ -171,7 +171,8 @@ class BroadcastPlan:
     @property
     def letters_only(self) -> bool:
         """Whether every label is one letter (einsum, einops and numpy need that: 52 at most)."""
-        return all(len(lab) == 1 for lab in self.labels)
+        return all(len(lab) == 1 for lab in self.result_labels) and \
+            all(len(lab) == 1 for lab in self.contracted)
 
     @property
     def einsum(self) -> str | None:

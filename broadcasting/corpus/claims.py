@@ -279,15 +279,15 @@ def check_products(cases, backends) -> list[list[str]]:
         for w in live:
             w.tensors = [backends.tensor(x) for x in w.arrays]
     for label, applies, compute in _engines(backends):
+        ran = []
         for w in live:
             if applies(w):
                 what = label(w.case)
-                w.results[what] = _attempt(w, what, compute)
-        for w in live:
-            what = label(w.case) if applies(w) else None
-            if what in w.results and w.results[what] is not None:
-                w.msgs.extend(compare_many([(what, w.results[what])], w.ref, backends,
-                                           w.arrays[0].dtype))
+                value = w.results[what] = _attempt(w, what, compute)
+                if value is not None:
+                    ran.append((w, what, value))
+        for w, what, value in ran:  # then compared, the engine's code no longer in the way
+            w.msgs.extend(compare_many(((what, value),), w.ref, backends, w.arrays[0].dtype))
     for w in live:
         np_result = w.results.get(f"numpy {w.case['op']}")
         torch_result = w.results.get(f"torch {w.case['op']}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -569,6 +570,13 @@ def one_newline(source: str) -> str:
     return newline.join(lines)
 
 
+@lru_cache(maxsize=16)
+def _parse(source: str) -> cst.Module:
+    """The syntax tree of ``source``, kept for the next rewrite of the same text (libcst trees
+    are immutable; a function rewritten for several argument structures is parsed once)."""
+    return cst.parse_module(source)
+
+
 def transform(source: str, sites: list[Site], style: str, aliases: Aliases, annotate: bool,
               imports: dict[str, str] | None = None,
               all_products: bool = False) -> tuple[str, list[ChainRecord]]:
@@ -576,7 +584,7 @@ def transform(source: str, sites: list[Site], style: str, aliases: Aliases, anno
     records' replacement texts filled in. ``imports``: library -> import statement, added
     (after a docstring and ``__future__`` imports) for the libraries the emitted code uses.
     The source comes back unchanged when nothing was rewritten."""
-    module = cst.parse_module(one_newline(source))
+    module = _parse(one_newline(source))
     products = [s for s in sites if s.op == "*"]
     lines = [line.rstrip("\r\n") for line in source_lines(source)]
     options = {"all_products": all_products, "letters": Letters.of(source)}
