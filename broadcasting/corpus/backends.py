@@ -80,6 +80,16 @@ class Backends:
         return name in self.names
 
     @property
+    def torch_side(self) -> bool:
+        """Whether these are the torch side's backends in a parallel run whose numpy workers
+        hold numpy's results to the index oracle (this side compares with those results).
+
+        >>> Backends(("torch",), numpy_elsewhere=True).torch_side, Backends().torch_side
+        (True, False)
+        """
+        return self.numpy_elsewhere and not self.use("numpy")
+
+    @property
     def torch(self):
         """The torch module (imported on first use)."""
         return _torch()

@@ -271,8 +271,7 @@ def check_products(cases, backends) -> list[list[str]]:
     whose einsum it runs."""
     work = [_Work(c, check_derivation(c) if backends.derive else []) for c in cases]
     live = work
-    torch_only = backends.numpy_elsewhere and not backends.use("numpy")
-    for what, step in _TORCH_SETUP if torch_only else _SETUP:  # each step over the batch
+    for what, step in _TORCH_SETUP if backends.torch_side else _SETUP:  # each over the batch
         live = [w for w in live if _guarded(w, what, step)]  # a case that breaks drops out
     live = [w for w in live if w.ready]
     if backends.use("torch"):

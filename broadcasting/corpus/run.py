@@ -93,10 +93,13 @@ def check_batch(cases: list[dict], backends: Backends) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class Batch:
-    """``_CASES[start:stop]``: consecutive cases of one kind."""
+    """``_CASES[start:stop]``: consecutive cases of one kind; ``whole`` when the kind sets
+    ``TORCH_FIRST`` (numpy workers leave it to the torch workers, who check it whole)."""
 
     start: int
     stop: int
+    kind: str
+    whole: bool = False
 
     def __len__(self) -> int:
         return self.stop - self.start
@@ -118,10 +121,11 @@ def plan_batches(cases: list[dict]) -> list[Batch]:
     runs, start = [], 0
     for i in range(1, len(cases) + 1):
         if i == len(cases) or cases[i]["kind"] != cases[start]["kind"]:
-            module = kind_module(cases[start]["kind"])
-            size = getattr(module, "BATCH", BATCH)
-            runs.append((getattr(module, "TORCH_FIRST", False), size,
-                         [Batch(a, min(a + size, i)) for a in range(start, i, size)]))
+            kind = cases[start]["kind"]
+            module = kind_module(kind)
+            size, whole = getattr(module, "BATCH", BATCH), getattr(module, "TORCH_FIRST", False)
+            runs.append((whole, size, [Batch(a, min(a + size, i), kind, whole)
+                                       for a in range(start, i, size)]))
             start = i
     runs.sort(key=lambda run: run[:2])  # stable: equal sizes keep the files' order
     return [b for _, _, batches in runs for b in batches]
@@ -241,7 +245,7 @@ def _torch_worker(board: Board, batches, sides: Sides, queue, first: bool = True
         helpers = []
         if first:
             _import_torch()
-            for kind in dict.fromkeys(_CASES[b.start]["kind"] for b in batches):
+            for kind in dict.fromkeys(b.kind for b in batches):
                 getattr(kind_module(kind), "warm_up", lambda: None)()
             helpers = [_start(_torch_worker, board, batches, sides, queue, first=False)
                        for _ in range(board.helpers)]
@@ -272,13 +276,12 @@ def _worker(work, queue, who: str) -> None:
         queue.put(("crash", who, f"{type(err).__name__}: {err}"))
 
 
-def _start(target, *args, **kwargs):
-    """A forked process running ``target(*args, **kwargs)`` (the first torch worker is not a
-    daemon: it forks the helpers)."""
+def _start(target, *args, daemon: bool = True, **kwargs):
+    """A forked process running ``target(*args, **kwargs)`` (a daemon unless it forks
+    processes of its own, as the first torch worker does)."""
     import multiprocessing
-    ctx = multiprocessing.get_context("fork")
-    p = ctx.Process(target=target, args=args, kwargs=kwargs,
-                    daemon=target is not _torch_worker or not kwargs.get("first", True))
+    p = multiprocessing.get_context("fork").Process(target=target, args=args, kwargs=kwargs,
+                                                    daemon=daemon)
     p.start()
     return p
 
@@ -306,14 +309,13 @@ def _run_parallel(batches, sides: Sides, jobs: int, progress) -> list[tuple]:
     ctx = multiprocessing.get_context("fork")
     numpy_workers = (jobs - 1 if sides.torch else jobs) if sides.numpy else 0
     queue = ctx.Queue()
-    reserved = [getattr(kind_module(_CASES[b.start]["kind"]), "TORCH_FIRST", False)
-                for b in batches] if numpy_workers and sides.torch else []
+    reserved = [b.whole for b in batches] if numpy_workers and sides.torch else []
     helpers = numpy_workers if numpy_workers else jobs - 1  # one per core that comes free
     board = Board(ctx, len(batches), helpers, free=0 if numpy_workers else helpers,
                   reserved=reserved)
     procs = [_start(_numpy_worker, board, batches, sides, queue) for _ in range(numpy_workers)]
     if sides.torch:
-        procs.append(_start(_torch_worker, board, batches, sides, queue))
+        procs.append(_start(_torch_worker, board, batches, sides, queue, daemon=False))
     try:
         found, open_workers = [], len(procs)
         while open_workers:
